@@ -1,0 +1,146 @@
+"""``steering``: the analyst's command line (data contract, section 4).
+
+Every failure the user can fix ends in one clear line and a non-zero exit code,
+never a traceback; unexpected errors say where the log is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from pipelines.errors import LoadError
+from pipelines.settings import Settings, SettingsError, load_settings
+
+EXIT_OK, EXIT_USAGE, EXIT_INPUT, EXIT_INTERNAL = 0, 2, 1, 3
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date as YYYY-MM-DD") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="steering", description="Steering dashboard for job centers (SGB II).")
+    parser.add_argument("--config", help="TOML file with settings (default: STEERING_CONFIG or built-in defaults)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("load", help="validate, load and compute a source folder")
+    p.add_argument("source", type=Path, help="folder with persons.csv, benefit_spells.csv, ...")
+    p.add_argument("--db", type=Path, help="DuckDB file to write (default: database.path)")
+    p.add_argument("--as-of", type=_date, help="Datenstand YYYY-MM-DD (default: latest recorded_at)")
+    p.add_argument("--mapping", type=Path, help="mapping file (default: SOURCE/mapping.yaml if present)")
+    p.add_argument("--json", action="store_true", help="print the load report as JSON")
+
+    from pipelines.exports import EXPORTS  # local import keeps `steering --help` fast
+
+    p = sub.add_parser("export", help="write an output table as CSV")
+    p.add_argument("what", choices=sorted(EXPORTS), help="which output table")
+    p.add_argument("--out", type=Path, required=True, help="target file (.csv; .xlsx for fixlist)")
+    p.add_argument("--db", type=Path, help="DuckDB file to read (default: database.path)")
+    p.add_argument("--team", help="team id (fixlist only)")
+
+    p = sub.add_parser("sample", help="write a synthetic German-style export")
+    p.add_argument("out_dir", type=Path)
+    p.add_argument("--persons", type=int, default=12_000)
+    p.add_argument("--seed", type=int, default=42)
+
+    p = sub.add_parser("serve", help="start the dashboard")
+    p.add_argument("--db", type=Path, help="DuckDB file to show (default: database.path)")
+    p.add_argument("--port", type=int, help="port (default: dashboard.port)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+        handler = {"load": cmd_load, "export": cmd_export, "sample": cmd_sample, "serve": cmd_serve}
+        return handler[args.command](args, settings)
+    except (LoadError, SettingsError) as exc:
+        err.print(f"[bold]Error:[/bold] {exc}", markup=True, soft_wrap=True)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        err.print("Interrupted; nothing was changed.")
+        return 130
+
+
+def _db(args: argparse.Namespace, settings: Settings) -> Path:
+    return Path(args.db) if getattr(args, "db", None) else Path(settings.database.path)
+
+
+def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
+    from pipelines.load import failures_log, load_folder, report_dict
+
+    db = _db(args, settings)
+    try:
+        report = load_folder(args.source, db, as_of=args.as_of, mapping=args.mapping, settings=settings,
+                             progress=lambda msg: err.print(f"  {msg}", markup=False))
+    except LoadError as exc:
+        err.print(f"[bold]Load stopped, the database is unchanged.[/bold]\n{exc}", markup=True, soft_wrap=True)
+        return EXIT_INPUT
+    except Exception as exc:  # an internal error: keep the user's data safe and say where to look
+        err.print(f"Load failed with an internal error ({type(exc).__name__}: {exc}); the database is "
+                  f"unchanged. Details: {failures_log(db)}", markup=False, soft_wrap=True)
+        return EXIT_INTERNAL
+    if args.json:
+        out.print_json(json.dumps(report_dict(report), default=str))
+        return EXIT_OK
+    table = RichTable(title=f"Load run {report.run_id}: {db} (Datenstand {report.as_of:%d.%m.%Y})")
+    for col in ("table", "file", "read", "loaded", "rejected", "values blanked", "columns dropped"):
+        table.add_column(col, justify="right" if col in {"read", "loaded", "rejected", "values blanked"} else "left")
+    for t in report.tables:
+        table.add_row(t.table, t.file or "–", f"{t.rows_read:,}", f"{t.rows_loaded:,}", f"{t.rows_rejected:,}",
+                      f"{t.values_blanked:,}", ", ".join(t.dropped_columns) or "–")
+    out.print(table)
+    out.print(f"{report.rows_read:,} rows read = {report.rows_loaded:,} loaded + {report.rows_rejected:,} "
+              "rejected. Details of rejects: steering export rejects --out rejects.csv")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from pipelines.exports import export
+
+    rows = export(args.what, _db(args, settings), args.out, team=args.team)
+    out.print(f"{rows:,} rows written to {args.out}")
+    return EXIT_OK
+
+
+def cmd_sample(args: argparse.Namespace, settings: Settings) -> int:
+    from pipelines.sample import write_sample
+
+    if args.persons < 10:
+        raise LoadError("--persons", "too few persons for a job center", expected="at least 10")
+    counts = write_sample(args.out_dir, persons=args.persons, seed=args.seed)
+    for table, n in counts.items():
+        out.print(f"{table:<20} {n:>10,} rows")
+    out.print(f"Sample export written to {args.out_dir} (load it with: steering load {args.out_dir})")
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+    env = dict(os.environ, STEERING_DATABASE_PATH=str(_db(args, settings).resolve()))
+    port = args.port or settings.dashboard.port
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
+           "--server.port", str(port), "--server.address", settings.dashboard.address,
+           "--browser.gatherUsageStats", "false", "--global.developmentMode", "false"]
+    out.print(f"Dashboard: http://{settings.dashboard.address}:{port}  (Ctrl+C stops it)")
+    return subprocess.call(cmd, env=env)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""The input side of the data contract, read from ``sql/staging/contract.yaml``.
+
+The loader uses it to validate headers, to know which columns are typed (so it
+can report values it had to blank) and which columns form the key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from pipelines.sqlmodels import SQL_DIR
+
+CONTRACT_FILE = SQL_DIR / "staging" / "contract.yaml"
+DUCKDB_TYPES = {
+    "str": "VARCHAR",
+    "date": "DATE",
+    "datetime": "TIMESTAMP",
+    "bool": "BOOLEAN",
+    "int": "BIGINT",
+    "float": "DOUBLE",
+}
+TYPE_EXPECTATION = {
+    "date": "a date as YYYY-MM-DD or DD.MM.YYYY",
+    "datetime": "a date and time as YYYY-MM-DD HH:MM[:SS] or DD.MM.YYYY HH:MM[:SS]",
+    "bool": "a yes/no value (true/false, 1/0, ja/nein, j/n, x)",
+    "int": "a whole number",
+    "float": "a number (decimal comma or point)",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    nullable: bool
+    codes: tuple[str, ...] | None
+
+    @property
+    def duckdb_type(self) -> str:
+        return DUCKDB_TYPES[self.type]
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    optional: bool
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+@cache
+def load_contract(path: Path = CONTRACT_FILE) -> dict[str, Table]:
+    """Tables of the contract by name, in the file's order."""
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    tables: dict[str, Table] = {}
+    for name, body in spec["tables"].items():
+        columns = tuple(
+            Column(
+                name=col,
+                type=attrs["type"],
+                nullable=bool(attrs.get("nullable", False)),
+                codes=tuple(str(c) for c in attrs["codes"]) if "codes" in attrs else None,
+            )
+            for col, attrs in body["columns"].items()
+        )
+        tables[name] = Table(name=name, key=tuple(body["key"]), columns=columns,
+                             optional=bool(body.get("optional", False)))
+    return tables

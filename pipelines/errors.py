@@ -1,0 +1,24 @@
+"""Errors that stop a load, worded for the analyst who has to fix the export."""
+
+from __future__ import annotations
+
+
+class LoadError(Exception):
+    """A problem with the source folder that stops the load before anything changes.
+
+    The message always names the file, where possible the line and column, and
+    what was expected, so the analyst can fix the export without a debugger.
+    """
+
+    def __init__(self, file: str, problem: str, *, line: int | None = None, column: str | None = None,
+                 expected: str | None = None) -> None:
+        self.file, self.problem, self.line, self.column, self.expected = file, problem, line, column, expected
+        parts = [file]
+        if line is not None:
+            parts.append(f"line {line}")
+        if column is not None:
+            parts.append(f"column '{column}'")
+        text = ", ".join(parts) + f": {problem}"
+        if expected:
+            text += f" (expected {expected})"
+        super().__init__(text)

@@ -1,0 +1,339 @@
+"""Read one source file (CSV, XLSX or Parquet) into a raw DuckDB table of text.
+
+Raw tables keep every value as text exactly as read (only the header is renamed
+to canonical names through the mapping), plus ``_line``: the line of the row in
+the file, counting the header as line 1, so every reject can point to it.
+Typing happens later in the staging SQL, where it is visible and testable.
+
+Encodings: DuckDB's CSV reader knows UTF-8 (and UTF-16/Latin-1 only through its
+``encodings`` extension, which cannot be downloaded in a closed network), so a
+Windows-1252 export is transcoded to a temporary UTF-8 file on the way in.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import hashlib
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from pipelines.contract import Table
+from pipelines.errors import LoadError
+from pipelines.mapping import Mapping, TableMapping
+
+FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
+DELIMITERS = [";", ",", "\t", "|"]
+CHUNK = 16 * 1024 * 1024
+
+
+@dataclass
+class SourceFile:
+    """What the loader learned about one file; goes into ``load_runs``."""
+
+    table: str
+    path: Path
+    format: str
+    sha256: str = ""
+    size: int = 0
+    encoding: str | None = None
+    delimiter: str | None = None
+    rows_read: int = 0
+    columns: dict[str, str] = field(default_factory=dict)  # canonical -> source header
+    dropped_columns: list[str] = field(default_factory=list)
+
+
+def find_source_file(folder: Path, table: Table, mapping: TableMapping) -> Path | None:
+    """The file of a table: the mapping's ``file``, else ``<table>.<csv|txt|xlsx|parquet>``."""
+    if mapping.file:
+        path = folder / mapping.file
+        if not path.is_file():
+            raise LoadError(mapping.file, f"the mapping names this file for table {table.name}, "
+                            "but it is not in the source folder", expected=str(folder))
+        return path
+    candidates = [p for p in sorted(folder.iterdir())
+                  if p.is_file() and p.stem.lower() == table.name and p.suffix.lower() in FORMATS]
+    if len(candidates) > 1:
+        names = ", ".join(p.name for p in candidates)
+        raise LoadError(names, f"several files for table {table.name}", expected="exactly one")
+    return candidates[0] if candidates else None
+
+
+def checksum(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(CHUNK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_into_raw(con: duckdb.DuckDBPyConnection, src: SourceFile, table: Table, mapping: Mapping,
+                  encodings: list[str], work_dir: Path) -> None:
+    """Create ``raw.<table>`` from the file; fills in what was learned on ``src``."""
+    src.size = src.path.stat().st_size
+    src.sha256 = checksum(src.path)
+    if src.format == "csv":
+        _read_csv(con, src, table, mapping, encodings, work_dir)
+    elif src.format == "xlsx":
+        _read_xlsx(con, src, table, mapping.for_table(table.name))
+    else:
+        _read_parquet(con, src, table, mapping.for_table(table.name))
+    src.rows_read = con.execute(f'SELECT count(*) FROM raw."{table.name}"').fetchall()[0][0]
+
+
+# --- header handling -----------------------------------------------------------------------------
+
+def map_header(src: SourceFile, header: list[str], table: Table, tmap: TableMapping) -> list[str | None]:
+    """Canonical name per header position (None = unknown column, dropped and reported)."""
+    known = set(table.column_names)
+    renamed: list[str | None] = []
+    seen: dict[str, str] = {}
+    for raw_name in header:
+        name = raw_name.strip().lstrip("\ufeff")
+        target = tmap.columns.get(name, name if name in known else None)
+        if target is None:
+            src.dropped_columns.append(name or "(empty header)")
+            renamed.append(None)
+            continue
+        if target in seen:
+            raise LoadError(src.path.name, f"columns '{seen[target]}' and '{name}' both map to "
+                            f"'{target}'", column=name, expected="each column once")
+        seen[target] = name
+        renamed.append(target)
+    missing = [c for c in table.column_names if c not in seen]
+    if missing:
+        wanted = {v: k for k, v in tmap.columns.items()}
+        names = ", ".join(f"'{c}'" + (f" (from '{wanted[c]}')" if c in wanted else "") for c in missing)
+        found = ", ".join(h.strip() for h in header[:12]) or "(nothing)"
+        raise LoadError(src.path.name, f"missing required column {names}; the header has: {found}",
+                        line=1, column=missing[0],
+                        expected=f"the columns of table {table.name}: {', '.join(table.column_names)}")
+    src.columns = dict(seen)
+    return renamed
+
+
+def _raw_table_from_select(con: duckdb.DuckDBPyConnection, table: Table, positions: list[str | None],
+                           source_sql: str, params: list | None = None, line_offset: int = 2) -> None:
+    """Materialise raw.<table> with canonical text columns and ``_line`` in file order."""
+    cols = ", ".join(f'CAST("c{i}" AS VARCHAR) AS "{name}"'
+                     for i, name in enumerate(positions) if name is not None)
+    con.execute(f'CREATE OR REPLACE TEMP TABLE _read AS SELECT {cols} FROM {source_sql}', params or [])
+    con.execute(f'CREATE OR REPLACE TABLE raw."{table.name}" AS '
+                f'SELECT rowid + {line_offset} AS _line, * FROM _read ORDER BY rowid')
+    con.execute("DROP TABLE _read")
+
+
+# --- CSV -----------------------------------------------------------------------------------------
+
+def _line_of(data: bytes, offset: int, lines_before: int) -> int:
+    return lines_before + data.count(b"\n", 0, offset) + 1
+
+
+def _decode_check(path: Path, encoding: str) -> tuple[bool, int | None, int | None]:
+    """Does the whole file decode? Returns (ok, line of first bad byte, the byte)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    lines = 0
+    with path.open("rb") as fh:
+        while block := fh.read(CHUNK):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                return False, _line_of(block, exc.start, lines), block[exc.start]
+            lines += block.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False, lines + 1, None
+    return True, None, None
+
+
+def detect_encoding(path: Path, declared: str | None, candidates: list[str]) -> str:
+    """BOM first, then the mapping's encoding, then the first candidate that decodes the whole file."""
+    with path.open("rb") as fh:
+        head = fh.read(4)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    tried = [declared] if declared else candidates
+    first_failure: tuple[str, int | None, int | None] | None = None
+    for enc in tried:
+        ok, line, byte = _decode_check(path, enc)
+        if ok:
+            return codecs.lookup(enc).name
+        first_failure = first_failure or (enc, line, byte)
+        if declared:
+            break
+    _, line, byte = first_failure or ("", None, None)
+    shown = f"byte 0x{byte:02X}" if byte is not None else "a truncated character"
+    raise LoadError(path.name, f"{shown} cannot be decoded as {' or '.join(tried)}", line=line,
+                    expected="text in UTF-8 or Windows-1252 (set 'encoding' in mapping.yaml if it is another)")
+
+
+def _transcode(path: Path, encoding: str, work_dir: Path) -> Path:
+    """Write a UTF-8 copy for DuckDB's reader (streamed, so memory stays flat)."""
+    if encoding in {"utf-8"}:
+        return path
+    target = work_dir / f"{path.stem}.utf8.csv"
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with path.open("rb") as src, target.open("w", encoding="utf-8", newline="") as out:
+        while block := src.read(CHUNK):
+            out.write(decoder.decode(block))
+        out.write(decoder.decode(b"", final=True))
+    return target
+
+
+def sniff_delimiter(header_line: str, declared: str | None, name: str) -> str:
+    if declared:
+        return declared
+    counts = {d: header_line.count(d) for d in DELIMITERS}
+    best = max(counts, key=counts.get)
+    if counts[best] == 0:
+        raise LoadError(name, "the first line has no delimiter, so this does not look like a table",
+                        line=1, expected="a header line with columns separated by ';' or ','")
+    return best
+
+
+def _first_line(path: Path) -> str:
+    with path.open("r", encoding="utf-8", newline="") as fh:
+        return fh.readline(1024 * 1024).lstrip("\ufeff").rstrip("\r\n")
+
+
+def _read_csv(con: duckdb.DuckDBPyConnection, src: SourceFile, table: Table, mapping: Mapping,
+              encodings: list[str], work_dir: Path) -> None:
+    name = src.path.name
+    if src.size == 0:
+        raise LoadError(name, "the file is empty (0 bytes), it has not even a header line",
+                        expected=f"at least the header of table {table.name}")
+    with src.path.open("rb") as fh:
+        head = fh.read(65536)
+    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise LoadError(name, "the file contains binary data (NUL bytes), it is not a text table",
+                        expected="a CSV text export")
+    src.encoding = detect_encoding(src.path, mapping.encoding, encodings)
+    utf8 = _transcode(src.path, src.encoding, work_dir)
+    header_line = _first_line(utf8)
+    src.delimiter = sniff_delimiter(header_line, mapping.delimiter, name)
+    header = next(csv.reader([header_line], delimiter=src.delimiter, quotechar='"'))
+    positions = map_header(src, header, table, mapping.for_table(table.name))
+    columns = {f"c{i}": "VARCHAR" for i in range(len(header))}
+    source = ("read_csv(?, delim = ?, header = false, skip = 1, columns = ?, quote = '\"', escape = '\"',"
+              " auto_detect = false, strict_mode = true, null_padding = false, all_varchar = true)")
+    try:
+        _raw_table_from_select(con, table, positions, source, [str(utf8), src.delimiter, columns])
+    except duckdb.Error as exc:
+        raise _csv_error(name, str(exc), len(header), src.delimiter, utf8) from None
+
+
+def _first_ragged_row(path: Path, n_fields: int, delimiter: str) -> tuple[int, int] | None:
+    """(line, fields) of the first row whose field count differs from the header's."""
+    with path.open("r", encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh, delimiter=delimiter, quotechar='"')
+        next(reader, None)
+        for row in reader:
+            if row and len(row) != n_fields:
+                return reader.line_num, len(row)
+    return None
+
+
+def _csv_error(name: str, message: str, n_fields: int, delimiter: str, path: Path) -> LoadError:
+    line = re.search(r"Line:\s*(\d+)", message)
+    found = re.search(r"Expected Number of Columns:\s*(\d+)\s*Found:\s*(\d+)", message)
+    ragged = None if line else _first_ragged_row(path, n_fields, delimiter)
+    if found:
+        problem = f"the row has {found.group(2)} fields but the header has {found.group(1)}"
+    elif ragged:
+        problem = f"the row has {ragged[1]} fields but the header has {n_fields}"
+    else:
+        problem = "the row cannot be read: " + message.splitlines()[0].split("Error:", 1)[-1].strip()
+    where = int(line.group(1)) if line else (ragged[0] if ragged else None)
+    return LoadError(name, problem, line=where,
+                     expected=f"{n_fields} fields separated by '{delimiter}', text with quotes in \"...\"")
+
+
+# --- XLSX ----------------------------------------------------------------------------------------
+
+def _cell_text(value: object) -> str | None:
+    """Excel cells as the text a CSV export would have written (ISO dates, no trailing .0)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read_xlsx(con: duckdb.DuckDBPyConnection, src: SourceFile, table: Table, tmap: TableMapping) -> None:
+    from openpyxl import load_workbook  # imported here: only XLSX sources need it
+
+    name = src.path.name
+    if not zipfile.is_zipfile(src.path):
+        raise LoadError(name, "this is not an Excel workbook (.xlsx is a zip archive)", expected="an .xlsx file")
+    with zipfile.ZipFile(src.path) as zf:
+        unpacked = sum(i.file_size for i in zf.infolist())
+    if unpacked > 20 * max(src.size, 1) + 200 * 1024 * 1024:
+        raise LoadError(name, f"the workbook would unpack to {unpacked // 2**20} MB from "
+                        f"{src.size // 2**20} MB; refusing a possible zip bomb", expected="an ordinary export")
+    try:
+        wb = load_workbook(src.path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for broken files
+        raise LoadError(name, f"the workbook cannot be opened ({type(exc).__name__}: {exc})",
+                        expected="an .xlsx file saved by Excel or LibreOffice") from None
+    try:
+        sheet_names = {s.lower(): s for s in wb.sheetnames}
+        ws = wb[sheet_names.get(table.name, wb.sheetnames[0])]
+        rows = ws.iter_rows(values_only=True)
+        header_row = next(rows, None)
+        if header_row is None:
+            raise LoadError(name, "the sheet is empty, it has not even a header row",
+                            expected=f"the header of table {table.name}")
+        header = [str(h) if h is not None else "" for h in header_row]
+        positions = map_header(src, header, table, tmap)
+        names = [f"c{i}" for i in range(len(header))]
+        schema = pa.schema([(n, pa.string()) for n in names])
+        batches: list[pa.RecordBatch] = []
+        buffer: list[list[str | None]] = [[] for _ in names]
+        count = 0
+        for row in rows:
+            cells = list(row[: len(names)]) + [None] * (len(names) - len(row))
+            for i, value in enumerate(cells):
+                buffer[i].append(_cell_text(value))
+            count += 1
+            if count % 100_000 == 0:
+                batches.append(pa.record_batch(buffer, schema=schema))
+                buffer = [[] for _ in names]
+        batches.append(pa.record_batch(buffer, schema=schema))
+    finally:
+        wb.close()
+    arrow_rows = pa.Table.from_batches(batches, schema=schema)
+    con.register("_xlsx_rows", arrow_rows)
+    try:
+        _raw_table_from_select(con, table, positions, "_xlsx_rows")
+    finally:
+        con.unregister("_xlsx_rows")
+
+
+# --- Parquet -------------------------------------------------------------------------------------
+
+def _read_parquet(con: duckdb.DuckDBPyConnection, src: SourceFile, table: Table, tmap: TableMapping) -> None:
+    name = src.path.name
+    try:
+        header = [r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(src.path)]).fetchall()]
+    except duckdb.Error as exc:
+        raise LoadError(name, f"not a readable Parquet file ({str(exc).splitlines()[0]})",
+                        expected="a Parquet file") from None
+    positions = map_header(src, header, table, tmap)
+    selects = ", ".join(f'"{h.replace(chr(34), chr(34) * 2)}" AS "c{i}"' for i, h in enumerate(header))
+    _raw_table_from_select(con, table, positions,
+                           f"(SELECT {selects} FROM read_parquet(?))", [str(src.path)], line_offset=2)

@@ -1,0 +1,103 @@
+"""One typed place for configuration: defaults in ``defaults.toml``, overridden
+by a job center's TOML file and by ``STEERING_<SECTION>_<NAME>`` variables.
+
+Why a file and not constants: a job center's IT must be able to see and change
+every knob (paths, memory limits) without touching code.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    path: str = "data/steering.duckdb"
+    memory_limit: str = ""
+    temp_directory: str = ""
+    threads: int = 0
+
+
+@dataclass(frozen=True)
+class LoadSettings:
+    max_file_mb: int = 4096
+    encodings: list[str] = field(default_factory=lambda: ["utf-8", "cp1252"])
+
+
+@dataclass(frozen=True)
+class DashboardSettings:
+    port: int = 8501
+    address: str = "localhost"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    load: LoadSettings = field(default_factory=LoadSettings)
+    dashboard: DashboardSettings = field(default_factory=DashboardSettings)
+
+
+SECTIONS = {"database": DatabaseSettings, "load": LoadSettings, "dashboard": DashboardSettings}
+
+
+class SettingsError(ValueError):
+    """A configuration file or variable that does not fit the settings."""
+
+
+def _coerce(value: Any, default: Any, where: str) -> Any:
+    if isinstance(default, bool):
+        if isinstance(value, str):
+            return value.strip().lower() in {"1", "true", "yes", "ja"}
+        return bool(value)
+    if isinstance(default, int):
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise SettingsError(f"{where}: expected a whole number, got {value!r}") from None
+    if isinstance(default, list):
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return list(value)
+    return str(value)
+
+
+def load_settings(config_file: str | Path | None = None, env: dict[str, str] | None = None) -> Settings:
+    """Defaults, then the config file (argument or STEERING_CONFIG), then env overrides."""
+    env = dict(os.environ if env is None else env)
+    data: dict[str, dict[str, Any]] = {}
+    files = [DEFAULTS_FILE]
+    config_file = config_file or env.get("STEERING_CONFIG")
+    if config_file:
+        path = Path(config_file)
+        if not path.is_file():
+            raise SettingsError(f"configuration file not found: {path}")
+        files.append(path)
+    for path in files:
+        try:
+            parsed = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{path}: not valid TOML ({exc})") from None
+        for section, values in parsed.items():
+            if section not in SECTIONS:
+                raise SettingsError(f"{path}: unknown section [{section}]; known: {', '.join(SECTIONS)}")
+            data.setdefault(section, {}).update(values)
+    built: dict[str, Any] = {}
+    for section, cls in SECTIONS.items():
+        defaults = cls()
+        values: dict[str, Any] = {}
+        known = {f.name for f in fields(cls)}
+        for key in data.get(section, {}):
+            if key not in known:
+                raise SettingsError(f"unknown setting {section}.{key}; known: {', '.join(sorted(known))}")
+        for f in fields(cls):
+            raw = data.get(section, {}).get(f.name, getattr(defaults, f.name))
+            raw = env.get(f"STEERING_{section.upper()}_{f.name.upper()}", raw)
+            values[f.name] = _coerce(raw, getattr(defaults, f.name), f"{section}.{f.name}")
+        built[section] = cls(**values)
+    return Settings(**built)
