@@ -35,7 +35,8 @@ def open_readonly(db: Path) -> duckdb.DuckDBPyConnection:
     try:
         return duckdb.connect(str(db), read_only=True)
     except duckdb.Error as exc:
-        raise LoadError(str(db), f"cannot be opened ({exc})", expected="a database written by 'steering load'") from None
+        raise LoadError(str(db), f"cannot be opened ({exc})",
+                        expected="a database written by 'steering load'") from None
 
 
 def _safe_select(con: duckdb.DuckDBPyConnection, table: str, order: list[str]) -> str:

@@ -17,21 +17,21 @@ depends_on: [core.person_month]
 -- Population: every person in stock(M), team on d(M) (with the 31-day fallback).
 -- Fails when the person has no row in persons or an empty birth_date; a birth
 -- date the loader could not read is empty here, its raw value is in load_rejects.
+-- (core.person_month.birth_date is NULL in both cases: it is joined from persons.)
 with stock as (
-    select person_id, month, team_id
+    select person_id, month, team_id, birth_date
     from core.person_month
 ),
 
 final as (
     select
         'persons' as table_name,
-        s.person_id as record_id,
-        s.person_id,
-        s.team_id,
-        s.month,
-        (p.person_id is null or p.birth_date is null) as failed
-    from stock as s
-    left join staging.persons as p on p.person_id = s.person_id
+        person_id as record_id,
+        person_id,
+        team_id,
+        month,
+        birth_date is null as failed
+    from stock
 )
 
 select * from final

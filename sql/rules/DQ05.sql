@@ -18,20 +18,19 @@ depends_on: [core.person_month]
 -- Fails when birth_date is present and the age on d(M) (completed years, the
 -- shared rule in metrics.md, computed in core.person_month) is below 15 or above 67.
 with stock as (
-    select person_id, month, team_id, age
+    select person_id, month, team_id, birth_date, age
     from core.person_month
 ),
 
 final as (
     select
         'persons' as table_name,
-        s.person_id as record_id,
-        s.person_id,
-        s.team_id,
-        s.month,
-        coalesce(p.birth_date is not null and (s.age < 15 or s.age > 67), false) as failed
-    from stock as s
-    left join staging.persons as p on p.person_id = s.person_id
+        person_id as record_id,
+        person_id,
+        team_id,
+        month,
+        coalesce(birth_date is not null and (age < 15 or age > 67), false) as failed
+    from stock
 )
 
 select * from final
