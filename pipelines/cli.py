@@ -21,8 +21,9 @@ from pipelines.errors import LoadError
 from pipelines.settings import Settings, SettingsError, load_settings
 
 EXIT_OK, EXIT_USAGE, EXIT_INPUT, EXIT_INTERNAL = 0, 2, 1, 3
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# Wide enough for the load report when output goes to a file or CI log instead of a terminal.
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 120)
 
 
 def _date(text: str) -> dt.date:
@@ -52,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", type=Path, help="DuckDB file to read (default: database.path)")
     p.add_argument("--team", help="team id (fixlist only)")
 
+    p = sub.add_parser("targets-template", help="write a targets file for a year to fill in")
+    p.add_argument("--year", type=int, required=True, help="the year the targets are for, e.g. 2027")
+    p.add_argument("--out", type=Path, required=True, help="file to write (.csv)")
+    p.add_argument("--db", type=Path, help="DuckDB file with last year's figures (default: database.path)")
+    p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+
     p = sub.add_parser("sample", help="write a synthetic German-style export")
     p.add_argument("out_dir", type=Path)
     p.add_argument("--persons", type=int, default=12_000)
@@ -68,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings(args.config)
-        handler = {"load": cmd_load, "export": cmd_export, "sample": cmd_sample, "serve": cmd_serve}
+        handler = {"load": cmd_load, "export": cmd_export, "sample": cmd_sample, "serve": cmd_serve,
+                   "targets-template": cmd_targets_template}
         return handler[args.command](args, settings)
     except (LoadError, SettingsError) as exc:
         err.print(f"[bold]Error:[/bold] {exc}", markup=True, soft_wrap=True)
@@ -116,6 +124,25 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
     rows = export(args.what, _db(args, settings), args.out, team=args.team)
     out.print(f"{rows:,} rows written to {args.out}")
+    return EXIT_OK
+
+
+def cmd_targets_template(args: argparse.Namespace, settings: Settings) -> int:
+    from pipelines.exports import open_readonly
+    from pipelines.goals import write_targets_template
+
+    if Path(args.out).exists() and not args.force:
+        raise LoadError(str(args.out), "exists; it may hold targets already and is not overwritten",
+                        expected="another --out, or --force")
+    if Path(args.out).suffix.lower() != ".csv":
+        raise LoadError(str(args.out), "unsupported format", expected="a .csv file")
+    con = open_readonly(_db(args, settings))
+    try:
+        rows = write_targets_template(con, args.year, args.out)
+    finally:
+        con.close()
+    out.print(f"{rows:,} rows written to {args.out}: fill in target_value (rows left empty are no target), "
+              f"then put the file into the source folder as targets.csv")
     return EXIT_OK
 
 

@@ -23,16 +23,13 @@ import duckdb
 from pipelines.compute import compute_all
 from pipelines.contract import TYPE_EXPECTATION, Table, load_contract
 from pipelines.errors import LoadError
+from pipelines.goals import validate_targets
 from pipelines.mapping import Mapping, read_mapping
 from pipelines.readers import FORMATS, SourceFile, find_source_file, read_into_raw
 from pipelines.settings import Settings, load_settings
 from pipelines.sqlmodels import SQL_DIR, build_table, discover
 
 Progress = Callable[[str], None]
-
-DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
-DATETIME_FORMATS = ["%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
-                    "%Y-%m-%dT%H:%M", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%Y-%m-%d", "%d.%m.%Y"]
 
 LOAD_RUNS_DDL = """
 CREATE TABLE IF NOT EXISTS load_runs (
@@ -210,12 +207,12 @@ def _load(source: Path, db: Path, as_of: dt.date | None, mapping_path: Path | No
 
 
 def _create_macros(con: duckdb.DuckDBPyConnection, mapping: Mapping) -> None:
-    date_formats = ([mapping.date_format] if mapping.date_format else []) + DATE_FORMATS
-    datetime_formats = DATETIME_FORMATS + ([mapping.date_format] if mapping.date_format else [])
     sql = (SQL_DIR / "macros" / "parsing.sql").read_text(encoding="utf-8")
-    # The formats are our constants or a mapping value checked against a strict pattern.
-    sql = sql.replace("{date_formats}", ", ".join(f"'{f}'" for f in date_formats))
-    sql = sql.replace("{datetime_formats}", ", ".join(f"'{f}'" for f in datetime_formats))
+    # The only value put into SQL text: the mapping's date_format, checked against a strict
+    # pattern of strftime codes in pipelines/mapping.py.
+    custom = mapping.date_format
+    sql = sql.replace("{custom_date}", f"try_strptime(clean(v), '{custom}')" if custom else "NULL")
+    sql = sql.replace("{custom_datetime}", f"try_strptime(clean(v), '{custom}')" if custom else "NULL")
     con.execute(sql)
 
 
@@ -232,6 +229,8 @@ def _build(con: duckdb.DuckDBPyConnection, source: Path, db: Path, files: dict[s
             if recode:
                 con.executemany("INSERT INTO raw.value_map VALUES (?, ?, ?, ?)",
                                 [[tname, column, k, v] for k, v in recode.items()])
+    con.execute("CREATE TABLE raw.value_maps AS SELECT table_name, column_name,"
+                " map(list(source_value), list(target_value)) AS codes FROM raw.value_map GROUP BY ALL")
     _create_macros(con, mapping)
     for name, src in files.items():
         table = contract[name]
@@ -251,6 +250,8 @@ def _build(con: duckdb.DuckDBPyConnection, source: Path, db: Path, files: dict[s
     con.execute("CREATE TABLE staging.params AS SELECT CAST(? AS DATE) AS as_of", [as_of])
     progress(f"as-of date (Datenstand): {as_of.isoformat()}")
     compute_all(con, progress=progress)
+    if files.get("targets"):  # a target on an unknown metric or team stops the load (docs/goals.md)
+        validate_targets(con, files["targets"].path.name, files["targets"].columns)
     finished = dt.datetime.now().replace(microsecond=0)
     _record_run(con, run_id, source, mapping, as_of, reports, files, started, finished)
     return LoadReport(run_id=run_id, db=str(db), as_of=as_of, tables=reports, started_at=started,

@@ -59,3 +59,18 @@ def test_german_codes_and_values_are_mapped(loaded: dict) -> None:
     assert str(persons.loc["P1", "birth_date"])[:10] == "1980-01-05"
     assert loaded["german"]["targets"]["target_value"].tolist() == [12.5]
     assert set(loaded["german"]["contacts"]["contact_type"]) == {"first_interview", "phone"}
+
+
+def test_utf8_bom_and_semicolon_are_detected(tmp_path: Path, loaded: dict) -> None:
+    source = write_canonical(tmp_path / "bom", tiny_job_center())
+    for path in source.glob("*.csv"):  # no value of the tiny job center holds a ','
+        text = path.read_text(encoding="utf-8").replace(",", ";")
+        path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    (source / "targets.csv").write_bytes("\ufeffyear;team_id;metric_id;target_value\r\n2023;__all__;integrations;12,5\r\n"
+                                         .encode("utf-8"))
+    db = tmp_path / "bom.duckdb"
+    report = load_folder(source, db)
+    teams = next(t for t in report.tables if t.table == "teams")
+    assert (teams.encoding, teams.delimiter) == ("utf-8-sig", ";")
+    for name, frame in staging_tables(db).items():
+        pd.testing.assert_frame_equal(frame, loaded["csv"][name], obj=f"bom:{name}")

@@ -130,3 +130,30 @@ def test_cli_load_and_export(tmp_path: Path) -> None:
     assert header == "team_id,month,metric_id,value,numerator,denominator"
     result = run_cli("export", "goals", "--db", str(tmp_path / "missing.duckdb"), "--out", str(out))
     assert result.returncode == 1 and "does not exist yet" in result.stderr
+
+
+def test_date_and_time_spellings(tmp_path: Path) -> None:
+    tables = tiny_job_center()
+    spellings = ["2023-01-10 11:00:00", "10.01.2023 11:00", "2023-01-10T11:00:00", "10.01.2023 11:00:00",
+                 "2023-01-10 11:00:00.000", "2023-01-10T11:00", "10.01.2023"]
+    base = tables["contacts"][0]
+    tables["contacts"] = [dict(base, contact_id=f"C{i}", recorded_at=s, contact_date="1.2.2023" if i else "2023-02-01")
+                          for i, s in enumerate(spellings)]
+    db = tmp_path / "x.duckdb"
+    load_folder(write_canonical(tmp_path / "src", tables), db)
+    got = rows(db, "SELECT DISTINCT contact_date, strftime(recorded_at, '%Y-%m-%d %H:%M') FROM staging.contacts"
+                   " WHERE contact_id <> 'C6' ORDER BY ALL")
+    assert [(str(d), t) for d, t in got] == [("2023-02-01", "2023-01-10 11:00")]
+    assert rows(db, "SELECT strftime(recorded_at, '%H:%M') FROM staging.contacts WHERE contact_id = 'C6'") == \
+        [("00:00",)]
+
+
+def test_mapping_date_format(tmp_path: Path) -> None:
+    tables = tiny_job_center()
+    tables["persons"][0]["birth_date"] = "05/01/1980"
+    source = write_canonical(tmp_path / "src", tables)
+    (source / "mapping.yaml").write_text('date_format: "%d/%m/%Y"\n', encoding="utf-8")
+    db = tmp_path / "x.duckdb"
+    load_folder(source, db)
+    assert [str(r[0]) for r in rows(db, "SELECT birth_date FROM staging.persons WHERE person_id = 'P1'")] == \
+        ["1980-01-05"]
