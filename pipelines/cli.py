@@ -164,7 +164,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     port = args.port or settings.dashboard.port
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
            "--server.port", str(port), "--server.address", settings.dashboard.address,
-           "--browser.gatherUsageStats", "false", "--global.developmentMode", "false"]
+           "--browser.gatherUsageStats", "false", "--global.developmentMode", "false",
+           # no deploy button, and a calm accent instead of Streamlit's red
+           "--client.toolbarMode", "minimal", "--theme.primaryColor", "#2f6690"]
     out.print(f"Dashboard: http://{settings.dashboard.address}:{port}  (Ctrl+C stops it)")
     return subprocess.call(cmd, env=env)
 

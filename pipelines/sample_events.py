@@ -19,6 +19,7 @@ from pipelines.sample_population import OPEN, Persons, Segments, Spells, add_yea
 Table = dict[str, np.ndarray]
 UNITS = ("U25", "Ü25", "Fallmanagement", "Reha")
 TEAM_UNIT_IDX = np.array([UNITS.index(u) for u in P.TEAM_UNIT])
+RENEWAL_BLOCK = 100_000  # groups per block in renewal()
 
 
 def renewal(
@@ -28,18 +29,26 @@ def renewal(
 
     ``expected`` is the expected number of events per group; ``gaps(group)``
     draws one gap per allocated slot. Returns (group index, day) per event.
+    Groups are processed in blocks so the over-allocation stays small in memory.
     """
-    n_alloc = np.where(first <= stop, np.ceil(expected * 1.4).astype(np.int64) + 4, 0)
-    grp = np.repeat(np.arange(first.size), n_alloc)
-    g = gaps(grp).astype(float)
-    head = np.cumsum(n_alloc) - n_alloc
-    g[head[n_alloc > 0]] = 0.0
-    cs = np.cumsum(g)
-    used = n_alloc > 0
-    cs -= np.repeat(cs[head[used]], n_alloc[used])
-    days = first[grp] + np.round(cs).astype(np.int64)
-    keep = days <= stop[grp]
-    return grp[keep], days[keep]
+    out_g, out_d = [], []
+    for lo in range(0, first.size, RENEWAL_BLOCK):
+        hi = min(lo + RENEWAL_BLOCK, first.size)
+        n_alloc = np.where(first[lo:hi] <= stop[lo:hi], np.ceil(expected[lo:hi] * 1.4).astype(np.int64) + 4, 0)
+        grp = np.repeat(np.arange(lo, hi, dtype=np.int32), n_alloc)
+        g = gaps(grp).astype(float)
+        used = n_alloc > 0
+        head = (np.cumsum(n_alloc) - n_alloc)[used]
+        g[head] = 0.0
+        cs = np.cumsum(g)
+        cs -= np.repeat(cs[head], n_alloc[used])
+        days = first[grp] + np.round(cs).astype(np.int64)
+        keep = days <= stop[grp]
+        out_g.append(grp[keep])
+        out_d.append(days[keep])
+    if not out_g:
+        return np.zeros(0, np.int32), np.zeros(0, np.int64)
+    return np.concatenate(out_g), np.concatenate(out_d)
 
 
 def office_minute(rng: np.random.Generator, n: int, lo: int = 7 * 60 + 30, hi: int = 17 * 60) -> np.ndarray:
@@ -51,7 +60,12 @@ def pick_by_unit(rng: np.random.Generator, unit: np.ndarray, mix: dict[str, list
     """Draw a category per row from the row's unit-specific distribution."""
     cum = np.cumsum(np.array([mix[u] for u in UNITS]), axis=1)
     cum /= cum[:, -1:]
-    return (rng.random(unit.size)[:, None] > cum[unit]).sum(axis=1)
+    u = rng.random(unit.size)
+    out = np.zeros(unit.size, np.int8)
+    for i in range(len(UNITS)):  # one pass per unit, not per row: no n x k matrix in memory
+        rows = unit == i
+        out[rows] = np.minimum(np.searchsorted(cum[i], u[rows], side="left"), cum.shape[1] - 1)
+    return out
 
 
 def make_contacts(rng: np.random.Generator, n_persons: int, sp: Spells, seg: Segments, end: int) -> Table:
@@ -77,15 +91,25 @@ def make_contacts(rng: np.random.Generator, n_persons: int, sp: Spells, seg: Seg
     kind = np.concatenate([
         np.zeros(fi.size, np.int8), 1 + pick_by_unit(rng, TEAM_UNIT_IDX[seg.team[grp[fi.size:]]], P.CONTACT_MIX)
     ]).astype(np.int8)
+    # small dtypes throughout: contacts are by far the biggest table
     n = day.size
-    minute = 8 * 60 + 5 * rng.integers(0, 96, n)
-    u = rng.random(n)
-    lag_days = np.where(u < 0.65, 0, np.where(u < 0.90, rng.integers(1, 4, n), rng.integers(4, 8, n)))
-    rec_min = np.where(lag_days == 0, minute + rng.integers(10, 150, n), office_minute(rng, n))
-    remark = np.where(rng.random(n) < 0.25, rng.integers(0, len(P.REMARKS), n), -1).astype(np.int8)
+    i16 = np.int16
+    minute = 8 * 60 + 5 * rng.integers(0, 96, n, dtype=i16)
+    u = rng.random(n, dtype=np.float32)
+    lag_days = np.where(
+        u < 0.65, i16(0), np.where(u < 0.90, rng.integers(1, 4, n, dtype=i16), rng.integers(4, 8, n, dtype=i16))
+    )
+    del u
+    rec_min = np.where(
+        lag_days == 0, minute + rng.integers(10, 150, n, dtype=i16), office_minute(rng, n).astype(i16)
+    )
+    del minute
+    remark = np.where(
+        rng.random(n, dtype=np.float32) < 0.25, rng.integers(0, len(P.REMARKS), n, dtype=np.int8), np.int8(-1)
+    )
     return {
-        "person": seg.person[grp], "day": day, "kind": kind, "rec": (day + lag_days) * 1440 + rec_min,
-        "remark": remark, "team": seg.team[grp],
+        "person": seg.person[grp].astype(np.int32), "day": day.astype(np.int32), "kind": kind,
+        "rec": (day + lag_days) * 1440 + rec_min, "remark": remark, "team": seg.team[grp],
     }
 
 

@@ -53,13 +53,13 @@ TEAM_UNIT = np.array([t.unit for t in TEAMS])
 
 # ---- population and benefit dynamics ------------------------------------------------------------
 YEARS = 4  # length of the data window
-INITIAL_SHARE = 0.40  # persons already in benefit at the window start (history cut there)
+INITIAL_SHARE = 0.42  # persons already in benefit at the window start (history cut there)
 BG_SHARE = 0.25  # persons who share a Bedarfsgemeinschaft with the person before them
 NONEMP_ONLY_SHARE = 0.02  # persons with only a non-employable spell (Sozialgeld)
 # distance to the labour market: close / medium / far, for the initial stock and for new entrants
 CLASS_P_INITIAL = [0.12, 0.30, 0.58]
-CLASS_P_ENTRANT = [0.45, 0.35, 0.20]
-EXIT_HAZARD = np.array([0.085, 0.033, 0.010])  # per month
+CLASS_P_ENTRANT = [0.50, 0.35, 0.15]
+EXIT_HAZARD = np.array([0.085, 0.038, 0.011])  # per month
 NONEMP_HAZARD = 1 / 18
 REENTRY_P = np.array([0.45, 0.38, 0.30])  # after an exit (moved: 0.15)
 REENTRY_GAP_MEAN = 200  # days after the minimum gap of 31 days
@@ -74,7 +74,7 @@ SEASON_INTEGRATION = np.array([0.95, 1.0, 1.2, 1.25, 1.2, 1.05, 1.0, 1.15, 1.1, 
 SEASON_ENTRY = np.array([1.3, 1.05, 1.0, 0.95, 0.9, 0.95, 1.1, 1.15, 1.0, 0.95, 0.85, 0.8])
 # integrations in benefit that do not end the spell (part-time, Aufstocker), per person-year
 IN_BENEFIT_INTEGRATION = np.array([0.15, 0.08, 0.03])
-P_FM = np.array([0.03, 0.12, 0.30])  # Ü25 persons handed to Fallmanagement during a spell
+P_FM = np.array([0.04, 0.15, 0.40])  # Ü25 persons handed to Fallmanagement during a spell
 REHA_P = 0.55  # severely disabled persons looked after by the Reha team
 
 # ---- events ---------------------------------------------------------------------------------------
@@ -104,17 +104,17 @@ DEFECT_BASE = {
     "DQ02": 0.006,  # sex empty
     "DQ03": 0.0025,  # sex code unknown ('u')
     "DQ04": 0.020,  # qualification empty
-    "DQ05": 0.004,  # birth year typo: age < 15 or > 67
-    "DQ06": 0.015,  # assignment starts late or is missing
+    "DQ05": 0.008,  # birth year typo: age < 15 or > 67
+    "DQ06": 0.025,  # assignment starts late or is missing
     "DQ07": 0.005,  # spell entered twice (overlapping employable spells)
     "DQ08": 0.010,  # measure end before start
-    "DQ09": 0.012,  # measure starts before the benefit began
+    "DQ09": 0.025,  # measure starts before the benefit began
     "DQ10": 0.010,  # integration recorded for a person no longer in benefit
     "DQ11": 0.020,  # contact recorded more than 7 days late
     "DQ12": 0.022,  # integration recorded more than 14 days late
     "DQ13": 0.005,  # contact entered before it happened
     "DQ14": 0.008,  # contact entered twice
-    "DQ15": 0.004,  # person missing from persons.csv
+    "DQ15": 0.006,  # person missing from persons.csv
     "DQ16": 0.010,  # review date before the plan date
 }
 LOADER_DEFECT_EVERY = 600  # loader-level defects: max(3, persons // 600) rows of each kind
