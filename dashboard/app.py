@@ -1,4 +1,10 @@
-"""Router and shared frame of the dashboard (``steering serve`` runs this file)."""
+"""Router and shared frame of the dashboard (``steering serve`` runs this file).
+
+The frame draws the filters (month, unit, team) in the sidebar for every page;
+their values live in the URL (see ``dashboard/widgets.py``). Pages are one module
+each under ``dashboard/app_pages/`` (run as page scripts, importable for
+tests); their order is the list below.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,7 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `streamlit run` does not add the repo root
 
-from dashboard import data  # noqa: E402
-from dashboard.app_pages import overview, pipeline  # noqa: E402
+from dashboard import data, widgets  # noqa: E402
 
 st.set_page_config(page_title="Steuerungsdashboard Jobcenter", layout="wide")
 
@@ -23,8 +28,13 @@ except data.NoData as reason:
             "Danach diese Seite neu laden.")
     st.stop()
 
+PAGES = Path(__file__).resolve().parent / "app_pages"
 pages = st.navigation([
-    st.Page(overview.render, title="Überblick", url_path="ueberblick", default=True),
-    st.Page(pipeline.render, title="Pipeline", url_path="pipeline"),
+    st.Page(PAGES / "overview.py", title="Überblick", url_path="ueberblick", default=True),
+    st.Page(PAGES / "team.py", title="Team", url_path="team"),
+    st.Page(PAGES / "data_quality.py", title="Datenqualität", url_path="datenqualitaet"),
+    st.Page(PAGES / "goals.py", title="Zielerreichung", url_path="ziele"),
+    st.Page(PAGES / "pipeline.py", title="Pipeline", url_path="pipeline"),
 ])
+widgets.sidebar_filters(KEY)
 pages.run()

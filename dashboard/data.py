@@ -3,11 +3,19 @@
 Why keyed on the file's identity: ``steering load`` swaps in a new database file
 atomically. The cache key (path, inode, mtime) changes with the swap, so the
 next rerun opens the new snapshot while a running query finishes on the old one.
+
+Every function takes that key first and returns a DataFrame (or plain values);
+no page builds SQL. Values from widgets only ever reach a query as parameters.
+Optional tables (``goal_status``, ``goal_backtest``) that a database may not have
+yet come back as ``None``, so a page can say so in friendly words.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import tempfile
+import threading
 from pathlib import Path
 
 import duckdb
@@ -16,12 +24,16 @@ import streamlit as st
 
 from pipelines.settings import load_settings
 
+Key = tuple[str, int, int]
+ALL = "__all__"
+UNASSIGNED = "__unassigned__"
+
 
 def db_path() -> Path:
     return Path(os.environ.get("STEERING_DATABASE_PATH") or load_settings().database.path)
 
 
-def snapshot_key() -> tuple[str, int, int] | None:
+def snapshot_key() -> Key | None:
     """Identity of the current snapshot file, or None if there is none."""
     path = db_path()
     try:
@@ -31,12 +43,28 @@ def snapshot_key() -> tuple[str, int, int] | None:
     return (str(path), stat.st_ino, stat.st_mtime_ns)
 
 
-@st.cache_resource(max_entries=2, show_spinner=False)
-def _connection(key: tuple[str, int, int]) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(key[0], read_only=True)
+_CONNECTIONS: dict[Key, duckdb.DuckDBPyConnection] = {}
+_CONNECTIONS_LOCK = threading.Lock()
 
 
-def _query(key: tuple[str, int, int], sql: str, params: tuple = ()) -> pd.DataFrame:
+def _connection(key: Key) -> duckdb.DuckDBPyConnection:
+    """One read-only connection per snapshot, shared by all sessions (queries run on cursors).
+
+    Why the older snapshot's connection is closed when a new one opens: DuckDB
+    shares one database instance per path within a process, so while the old
+    file is still open, connecting to the same path would serve the old
+    snapshot, not the file ``steering load`` swapped in.
+    """
+    with _CONNECTIONS_LOCK:
+        con = _CONNECTIONS.get(key)
+        if con is None:
+            for old in list(_CONNECTIONS):
+                _CONNECTIONS.pop(old).close()
+            con = _CONNECTIONS[key] = duckdb.connect(key[0], read_only=True)
+        return con
+
+
+def _query(key: Key, sql: str, params: tuple = ()) -> pd.DataFrame:
     con = _connection(key).cursor()
     try:
         return con.execute(sql, list(params)).df()
@@ -48,12 +76,12 @@ class NoData(Exception):
     """No snapshot to show yet (missing file, or a database without loaded data)."""
 
 
-def current_key() -> tuple[str, int, int]:
+def current_key() -> Key:
     key = snapshot_key()
     if key is None:
         raise NoData(f"Die Datenbank {db_path()} gibt es noch nicht.")
     try:
-        tables = set(_tables(key)["table_name"])
+        tables = table_names(key)
     except duckdb.Error as exc:
         raise NoData(f"Die Datenbank {db_path()} lässt sich nicht lesen ({exc}).") from None
     if "load_runs" not in tables:
@@ -62,40 +90,147 @@ def current_key() -> tuple[str, int, int]:
 
 
 @st.cache_data(show_spinner=False)
-def _tables(key: tuple[str, int, int]) -> pd.DataFrame:
+def _tables(key: Key) -> pd.DataFrame:
     return _query(key, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'")
 
 
+def table_names(key: Key) -> set[str]:
+    return set(_tables(key)["table_name"])
+
+
+# --- pipeline -------------------------------------------------------------------------------------------------
+
 @st.cache_data(show_spinner=False)
-def load_runs(key: tuple[str, int, int]) -> pd.DataFrame:
+def load_runs(key: Key) -> pd.DataFrame:
     return _query(key, "SELECT * FROM load_runs ORDER BY run_id DESC")
 
 
 @st.cache_data(show_spinner=False)
-def load_run_tables(key: tuple[str, int, int], run_id: int) -> pd.DataFrame:
+def load_run_tables(key: Key, run_id: int) -> pd.DataFrame:
     return _query(key, "SELECT * FROM load_run_tables WHERE run_id = ? ORDER BY table_name", (run_id,))
 
 
 @st.cache_data(show_spinner=False)
-def load_rejects(key: tuple[str, int, int], limit: int = 5000) -> pd.DataFrame:
-    return _query(key, "SELECT table_name, file_name, line, column_name, raw_value, reason, action"
-                       " FROM load_rejects ORDER BY table_name, line LIMIT ?", (limit,))
+def load_rejects(key: Key, run_id: int | None = None, limit: int = 5000) -> pd.DataFrame:
+    """Rejected rows and blanked values, of one run (default: every run kept in the file)."""
+    return _query(key, "SELECT run_id, table_name, file_name, line, column_name, raw_value, reason, action"
+                       " FROM load_rejects WHERE ? IS NULL OR run_id = ?"
+                       " ORDER BY run_id DESC, table_name, line, column_name LIMIT ?", (run_id, run_id, limit))
 
 
 @st.cache_data(show_spinner=False)
-def teams(key: tuple[str, int, int]) -> pd.DataFrame:
+def rejects_count(key: Key, run_id: int) -> int:
+    return int(_query(key, "SELECT count(*) AS n FROM load_rejects WHERE run_id = ?", (run_id,))["n"].iloc[0])
+
+
+# --- teams, months, metrics -----------------------------------------------------------------------------------
+
+@st.cache_data(show_spinner=False)
+def teams(key: Key) -> pd.DataFrame:
+    """Teams in fixed order (by id), never ranked."""
     return _query(key, "SELECT team_id, team_name, unit FROM staging.teams ORDER BY team_id")
 
 
 @st.cache_data(show_spinner=False)
-def metric_catalog(key: tuple[str, int, int]) -> pd.DataFrame:
-    if "metric_catalog" not in set(_tables(key)["table_name"]):
+def months(key: Key) -> list[dt.date]:
+    """Complete months with computed metrics, newest first."""
+    if "metric_values" not in table_names(key):
+        return []
+    frame = _query(key, "SELECT DISTINCT month FROM metric_values ORDER BY month DESC")
+    return [pd.Timestamp(m).date() for m in frame["month"]]
+
+
+@st.cache_data(show_spinner=False)
+def metric_catalog(key: Key) -> pd.DataFrame:
+    if "metric_catalog" not in table_names(key):
         return pd.DataFrame(columns=["metric_id", "label_de", "label_en", "unit", "direction", "definition_de"])
     return _query(key, "SELECT * FROM metric_catalog ORDER BY metric_id")
 
 
+_EMPTY_VALUES = ["team_id", "month", "metric_id", "value", "numerator", "denominator"]
+
+
 @st.cache_data(show_spinner=False)
-def metric_values(key: tuple[str, int, int], team_id: str) -> pd.DataFrame:
-    if "metric_values" not in set(_tables(key)["table_name"]):
-        return pd.DataFrame(columns=["team_id", "month", "metric_id", "value", "numerator", "denominator"])
+def metric_values(key: Key, team_id: str) -> pd.DataFrame:
+    """Every metric of one team (or ``__all__``) over every month."""
+    if "metric_values" not in table_names(key):
+        return pd.DataFrame(columns=_EMPTY_VALUES)
     return _query(key, "SELECT * FROM metric_values WHERE team_id = ? ORDER BY metric_id, month", (team_id,))
+
+
+@st.cache_data(show_spinner=False)
+def month_values(key: Key, month: dt.date) -> pd.DataFrame:
+    """Every team's metrics in ``month`` and in the same month a year earlier (column ``prev_value``)."""
+    if "metric_values" not in table_names(key):
+        return pd.DataFrame(columns=[*_EMPTY_VALUES, "prev_value"])
+    return _query(key, """
+        SELECT c.team_id, c.month, c.metric_id, c.value, c.numerator, c.denominator, p.value AS prev_value
+        FROM metric_values c
+        LEFT JOIN metric_values p
+          ON p.team_id = c.team_id AND p.metric_id = c.metric_id AND p.month = c.month - INTERVAL 12 MONTH
+        WHERE c.month = ?
+        ORDER BY c.team_id, c.metric_id""", (month,))
+
+
+# --- data quality ---------------------------------------------------------------------------------------------
+
+@st.cache_data(show_spinner=False)
+def dq_rules(key: Key) -> pd.DataFrame:
+    if "dq_rules" not in table_names(key):
+        return pd.DataFrame(columns=["rule_id", "dimension", "table_name", "label_de", "description_de"])
+    return _query(key, "SELECT * FROM dq_rules ORDER BY rule_id")
+
+
+@st.cache_data(show_spinner=False)
+def dq_pass_rates(key: Key, month: dt.date) -> pd.DataFrame:
+    """Pass rate in percent per team and rule in ``month`` (NULL where the rule checked nothing)."""
+    if "dq_results" not in table_names(key):
+        return pd.DataFrame(columns=["team_id", "rule_id", "checked", "failed", "pass_rate"])
+    return _query(key, """
+        SELECT team_id, rule_id, checked, failed,
+               CASE WHEN checked > 0 THEN 100.0 * (checked - failed) / checked END AS pass_rate
+        FROM dq_results WHERE month = ? ORDER BY team_id, rule_id""", (month,))
+
+
+@st.cache_data(show_spinner=False)
+def fix_list(key: Key, team_id: str) -> pd.DataFrame:
+    """The team's open findings (``pipelines.fixlist``): record id, rule, German hint."""
+    from pipelines.fixlist import fixlist_frame
+
+    con = _connection(key).cursor()
+    try:
+        return fixlist_frame(con, team_id)
+    finally:
+        con.close()
+
+
+@st.cache_data(show_spinner=False)
+def fix_list_file(key: Key, team_id: str, suffix: str) -> bytes:
+    """The fix list as the export writes it (``.csv`` or ``.xlsx``), as bytes for a download button."""
+    from pipelines.fixlist import write_fixlist
+
+    con = _connection(key).cursor()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / f"korrekturliste{suffix}"
+            write_fixlist(con, team_id, out)
+            return out.read_bytes()
+    finally:
+        con.close()
+
+
+# --- goals ----------------------------------------------------------------------------------------------------
+
+@st.cache_data(show_spinner=False)
+def goal_status(key: Key) -> pd.DataFrame | None:
+    """All goal rows, or None while the database has no ``goal_status`` table."""
+    if "goal_status" not in table_names(key):
+        return None
+    return _query(key, "SELECT * FROM goal_status ORDER BY year, team_id, metric_id")
+
+
+@st.cache_data(show_spinner=False)
+def goal_backtest(key: Key) -> pd.DataFrame | None:
+    if "goal_backtest" not in table_names(key):
+        return None
+    return _query(key, "SELECT * FROM goal_backtest")

@@ -1,15 +1,127 @@
-"""Shared widgets and formatting (German number format)."""
+"""Shared widgets: the filters (month, unit, team) that live in the URL, and small display helpers.
+
+Why the URL: a view can be shared as a link (``?monat=2024-06&bereich=U25&team=T03``).
+The filters sit in the sidebar of the shared frame (``app.py``), so every page
+sees the same choice. Precedence on every run: the URL, then the last choice of
+this session (a page switch may drop the query string; it is written back),
+then the default (latest month, all units, first team by id). A widget's change
+is written to the URL in its callback, before the script reads the URL again.
+"""
 
 from __future__ import annotations
 
-import math
+import datetime as dt
+from dataclasses import dataclass
+
+import streamlit as st
+
+from dashboard import data
+from dashboard.formats import format_number, month_key, month_label
+
+__all__ = ["Filters", "current_filters", "format_number", "sidebar_filters", "team_label"]
+
+PARAMS = {"month": "monat", "unit": "bereich", "team": "team"}
+ALL_UNITS = ""
 
 
-def format_number(value: float | None, decimals: int | None = None) -> str:
-    """German format: 1.234,5; '–' for missing values."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if decimals is None:
-        decimals = 0 if float(value).is_integer() else 1
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+@dataclass(frozen=True)
+class Filters:
+    month: dt.date
+    unit: str  # "" = every unit
+    team_id: str
+    team_ids: tuple[str, ...]  # teams of the unit, by id
+    team_names: dict[str, str]
+
+    def team_name(self, team_id: str | None = None) -> str:
+        return self.team_names.get(team_id or self.team_id, team_id or self.team_id)
+
+
+def team_label(team_id: str, names: dict[str, str]) -> str:
+    if team_id == data.ALL:
+        return "Jobcenter gesamt"
+    if team_id == data.UNASSIGNED:
+        return "ohne Teamzuordnung"
+    name = names.get(team_id)
+    return f"{name} ({team_id})" if name and name != team_id else team_id
+
+
+def _to_url(param: str, widget_key: str) -> None:
+    value = st.session_state.get(widget_key)
+    if value:
+        st.query_params[param] = value
+    elif param in st.query_params:
+        del st.query_params[param]
+
+
+def _seed(param: str, options: list[str], default: str) -> str:
+    """Decide the value before the widget exists: URL, then this session's last choice, then the default."""
+    widget_key = f"filter_{param}"
+    url = st.query_params.get(param)
+    remembered = st.session_state.get(f"_last_{param}")
+    if url in options:
+        value = url
+    elif remembered in options:
+        value = remembered
+    else:
+        value = default
+    st.session_state[widget_key] = value
+    return widget_key
+
+
+def _commit(param: str, value: str) -> None:
+    st.session_state[f"_last_{param}"] = value
+    if value and st.query_params.get(param) != value:
+        st.query_params[param] = value
+    elif not value and param in st.query_params:
+        del st.query_params[param]
+
+
+def sidebar_filters(key: data.Key) -> Filters | None:
+    """Draw the filters in the sidebar; None when there are no computed months yet."""
+    months = data.months(key)
+    teams = data.teams(key)
+    if not months or teams.empty:
+        return None
+    names = dict(zip(teams["team_id"], teams["team_name"].fillna(teams["team_id"]), strict=True))
+    sidebar = st.sidebar
+    sidebar.header("Auswahl")
+
+    month_options = [month_key(m) for m in months]
+    by_key = dict(zip(month_options, months, strict=True))
+    p = PARAMS["month"]
+    wk = _seed(p, month_options, month_options[0])
+    chosen_month = sidebar.selectbox("Monat", month_options, key=wk, format_func=lambda m: month_label(by_key[m]),
+                                     on_change=_to_url, args=(p, wk),
+                                     help="Der Berichtsmonat; es gibt nur vollständige Monate bis zum Datenstand.")
+    _commit(p, chosen_month)
+
+    units = sorted({u for u in teams["unit"].dropna() if str(u).strip()})
+    unit_options = [ALL_UNITS, *units]
+    p = PARAMS["unit"]
+    wk = _seed(p, unit_options, ALL_UNITS)
+    unit = sidebar.selectbox("Bereich", unit_options, key=wk, format_func=lambda u: u or "alle Bereiche",
+                             on_change=_to_url, args=(p, wk))
+    _commit(p, unit)
+
+    in_unit = teams if not unit else teams[teams["unit"] == unit]
+    team_ids = list(in_unit["team_id"])
+    p = PARAMS["team"]
+    wk = _seed(p, team_ids, team_ids[0])
+    team_id = sidebar.selectbox("Team", team_ids, key=wk, format_func=lambda t: team_label(t, names),
+                                on_change=_to_url, args=(p, wk),
+                                help="Für die Seiten Team, Datenqualität und Zielerreichung.")
+    _commit(p, team_id)
+
+    filters = Filters(by_key[chosen_month], unit, team_id, tuple(team_ids), names)
+    st.session_state["_filters"] = filters
+    return filters
+
+
+def current_filters() -> Filters | None:
+    """The filters drawn by the shared frame in this run."""
+    return st.session_state.get("_filters")
+
+
+def no_metrics_yet() -> None:
+    st.info("Für diesen Datenstand sind noch keine Kennzahlen berechnet. Nach dem nächsten "
+            "`steering load` erscheinen sie hier.")

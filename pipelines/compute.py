@@ -30,6 +30,7 @@ OUTPUT_GRAIN: dict[str, list[str]] = {
     "dq_findings": ["rule_id", "table_name", "record_id", "month"],
     "dq_rules": ["rule_id"],
     "goal_status": ["year", "team_id", "metric_id"],
+    "goal_backtest": ["metric_id", "team_id", "month_position"],
     "load_runs": ["run_id"],
 }
 
@@ -55,6 +56,9 @@ def compute_all(
     for model in marts:
         progress(f"marts: {model.name}")
         build_table(con, model)
+    from pipelines.survival import build_survival  # Kaplan–Meier (lifelines) on marts.case_durations
+
+    build_survival(con, progress)
 
 
 def build_rules(con: duckdb.DuckDBPyConnection, rules: list[SqlModel], progress: Progress = _noop) -> None:

@@ -19,12 +19,14 @@ EXPORTS: dict[str, tuple[str, list[str]]] = {
     "metrics": ("metric_values", OUTPUT_GRAIN["metric_values"]),
     "dq": ("dq_results", OUTPUT_GRAIN["dq_results"]),
     "goals": ("goal_status", OUTPUT_GRAIN["goal_status"]),
+    "backtest": ("goal_backtest", OUTPUT_GRAIN["goal_backtest"]),
     "catalog": ("metric_catalog", OUTPUT_GRAIN["metric_catalog"]),
     "rules": ("dq_rules", OUTPUT_GRAIN["dq_rules"]),
     "findings": ("dq_findings", OUTPUT_GRAIN["dq_findings"]),
     "runs": ("load_runs", OUTPUT_GRAIN["load_runs"]),
     "rejects": ("load_rejects", ["run_id", "table_name", "line", "column_name"]),
     "fixlist": ("dq_findings", []),
+    "events": ("case_events", ["case_id", "event_index"]),  # process-mining event log (docs/case-progress.md)
 }
 FORMULA_START = "^[=+\\-@\t\r]"
 

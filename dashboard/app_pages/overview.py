@@ -1,25 +1,88 @@
-"""Überblick: the job center at a glance for the latest complete month."""
+"""Überblick: the job center at a glance for the chosen month.
+
+A tile per key metric (value, change against the same month last year, 24
+months as a sparkline, coloured by the metric's direction), then the teams of
+the chosen unit, in fixed order by team id, each with its change against its own
+previous year: a table to read along a row, not a league table.
+"""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
-from dashboard import data
-from dashboard.widgets import format_number
+from dashboard import charts, data
+from dashboard.formats import delta_color, format_change, format_value, month_label
+from dashboard.widgets import current_filters, no_metrics_yet, team_label
+
+KEY_METRICS = [
+    "integrations", "integration_rate_12m", "integration_progress_ytd", "elb_stock",
+    "ltb_stock", "activation_rate", "coop_plan_coverage", "no_contact_90d_rate",
+    "first_contact_14d_rate", "dq_score",
+]
+TABLE_METRICS = ["integrations", "integration_rate_12m", "elb_stock", "ltb_stock", "activation_rate",
+                 "coop_plan_coverage", "no_contact_90d_rate", "dq_score"]
+SPARK_MONTHS = 24
 
 
 def render() -> None:
     key = data.current_key()
     st.title("Überblick")
-    values = data.metric_values(key, "__all__")
-    catalog = data.metric_catalog(key)
-    if values.empty:
-        st.info("Für diesen Datenstand sind noch keine Kennzahlen berechnet.")
+    filters = current_filters()
+    catalog = data.metric_catalog(key).set_index("metric_id")
+    if filters is None or catalog.empty:
+        no_metrics_yet()
         return
-    month = values["month"].max()
-    st.caption(f"Jobcenter gesamt, Monat {month:%m.%Y}")
-    latest = values[values["month"] == month].merge(catalog, on="metric_id", how="left")
+    month = filters.month
+    st.caption(f"Jobcenter gesamt · {month_label(month)} · Veränderung jeweils gegenüber dem Vorjahresmonat")
+
+    center = data.metric_values(key, data.ALL)
+    center["month"] = pd.to_datetime(center["month"])
+    now = center[center["month"] == pd.Timestamp(month)].set_index("metric_id")
+    prev = center[center["month"] == pd.Timestamp(month) - pd.DateOffset(months=12)].set_index("metric_id")
+    window = center[(center["month"] <= pd.Timestamp(month))
+                    & (center["month"] > pd.Timestamp(month) - pd.DateOffset(months=SPARK_MONTHS))]
+    metrics = [m for m in KEY_METRICS if m in catalog.index]
     cols = st.columns(4)
-    for i, row in enumerate(latest.itertuples()):
-        unit = " %" if row.unit == "percent" else ""
-        cols[i % 4].metric(row.label_de or row.metric_id, format_number(row.value) + unit)
+    for i, metric_id in enumerate(metrics):
+        meta = catalog.loc[metric_id]
+        value = now["value"].get(metric_id)
+        spark = window[window["metric_id"] == metric_id].sort_values("month")["value"].dropna().tolist()
+        with cols[i % 4]:
+            change = format_change(value, prev["value"].get(metric_id), meta["unit"])
+            st.metric(
+                meta["label_de"], format_value(value, meta["unit"]),
+                delta=change, delta_color=delta_color(meta["direction"], change),
+                delta_description="ggü. Vorjahresmonat",
+                help=meta["definition_de"], border=True,
+                chart_data=spark or None, chart_type="line",
+            )
+
+    st.subheader("Teams im Vergleich mit ihrem eigenen Vorjahr")
+    st.caption("Je Team der Wert im Monat und in Klammern die Veränderung gegenüber dem Vorjahresmonat "
+               "desselben Teams. Die Teams stehen in fester Reihenfolge (nach Team-ID), nicht als Rangliste.")
+    st.dataframe(team_table(data.month_values(key, month), catalog, filters.team_ids, filters.team_names),
+                 hide_index=True, width="stretch")
+
+
+def team_table(values: pd.DataFrame, catalog: pd.DataFrame, team_ids: tuple[str, ...],
+               names: dict[str, str]) -> pd.DataFrame:
+    """Teams (fixed order, then the job center) × key metrics, as German text cells."""
+    metrics = [m for m in TABLE_METRICS if m in catalog.index]
+    indexed = values.set_index(["team_id", "metric_id"])
+    rows = []
+    for team_id in [*team_ids, data.ALL]:
+        row = {"Team": team_label(team_id, names)}
+        for metric_id in metrics:
+            unit = catalog.loc[metric_id, "unit"]
+            if (team_id, metric_id) in indexed.index:
+                cell = indexed.loc[(team_id, metric_id)]
+                row[catalog.loc[metric_id, "label_de"]] = charts.change_text(cell["value"], cell["prev_value"], unit)
+            else:
+                row[catalog.loc[metric_id, "label_de"]] = "–"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+if __name__ == "__main__":  # run by st.navigation as a page script
+    render()

@@ -1,24 +1,115 @@
-"""Pipeline (analysts): load history, rows per table, rejects."""
+"""Pipeline (analysts): load history, rows per table, rejects, freshness, metric and rule catalogues."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+
+import pandas as pd
 import streamlit as st
 
 from dashboard import data
+from dashboard.formats import format_date, format_datetime, format_number
+
+STATUS = {"success": "erfolgreich", "failed": "abgebrochen", "running": "läuft"}
+ACTION = {"row_rejected": "Zeile abgewiesen", "value_blanked": "Wert leer gelassen"}
+DIRECTION = {"higher_better": "höher ist besser", "lower_better": "niedriger ist besser", "neutral": "neutral"}
+UNIT = {"percent": "Prozent", "count": "Anzahl", "per_100": "je 100 eLb"}
+
+
+def _int(v: object) -> str:
+    return format_number(v, 0)
+
+
+def _joined(columns: object) -> str:
+    """Dropped columns, stored as a JSON list (text) or a list."""
+    if isinstance(columns, str):
+        try:
+            columns = json.loads(columns)
+        except ValueError:
+            return columns
+    return ", ".join(map(str, columns)) if columns is not None and len(columns) else "–"  # type: ignore[arg-type]
 
 
 def render() -> None:
     key = data.current_key()
     st.title("Pipeline")
     runs = data.load_runs(key)
-    latest = runs.iloc[0]
-    st.metric("Datenstand", f"{latest['as_of']:%d.%m.%Y}" if latest["as_of"] is not None else "–")
-    st.subheader("Ladeläufe")
-    st.dataframe(runs[["run_id", "started_at", "status", "as_of", "rows_read", "rows_loaded", "rows_rejected",
-                       "message"]], hide_index=True)
-    st.subheader("Zeilen je Tabelle im letzten erfolgreichen Lauf")
     ok = runs[runs["status"] == "success"]
-    if not ok.empty:
-        st.dataframe(data.load_run_tables(key, int(ok.iloc[0]["run_id"])), hide_index=True)
-    st.subheader("Zurückgewiesene Werte und Zeilen")
-    st.dataframe(data.load_rejects(key), hide_index=True)
+    latest = ok.iloc[0] if not ok.empty else runs.iloc[0]
+    as_of = latest["as_of"]
+    finished = latest["finished_at"]
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Datenstand", format_date(as_of), border=True, help="Stichtag der Datenlieferung (as-of).")
+    c2.metric("Zuletzt geladen", format_date(finished), border=True,
+              help=f"Ende des Ladelaufs: {format_datetime(finished)}")
+    age = (dt.date.today() - pd.Timestamp(as_of).date()).days if pd.notna(as_of) else None
+    c3.metric("Alter des Datenstands", "–" if age is None else f"{format_number(age)} Tage", border=True,
+              help="Tage seit dem Datenstand; so alt sind die jüngsten Daten, die das Dashboard zeigt.")
+    c4.metric("Zeilen geladen / abgewiesen", f"{_int(latest['rows_loaded'])} / {_int(latest['rows_rejected'])}",
+              border=True)
+
+    st.subheader("Ladeläufe")
+    history = pd.DataFrame({
+        "Lauf": runs["run_id"].map(_int),
+        "Beginn": runs["started_at"].map(format_datetime),
+        "Status": runs["status"].map(lambda s: STATUS.get(s, s)),
+        "Datenstand": runs["as_of"].map(format_date),
+        "Quelle": runs["source_path"],
+        "gelesen": runs["rows_read"].map(_int),
+        "geladen": runs["rows_loaded"].map(_int),
+        "abgewiesen": runs["rows_rejected"].map(_int),
+        "Meldung": runs["message"].fillna(""),
+    })
+    st.dataframe(history, hide_index=True, width="stretch")
+
+    run_ids = [int(r) for r in runs["run_id"]]
+    run_id = st.selectbox("Ladelauf für die Details", run_ids, index=run_ids.index(int(latest["run_id"])),
+                          format_func=lambda r: f"Lauf {r}", key="pipeline_run")
+    st.subheader(f"Zeilen je Tabelle (Lauf {run_id})")
+    tables = data.load_run_tables(key, run_id)
+    st.dataframe(pd.DataFrame({
+        "Tabelle": tables["table_name"],
+        "Datei": tables["file_name"].fillna("–"),
+        "Format": tables["format"].fillna("–"),
+        "Kodierung": tables["encoding"].fillna("–"),
+        "gelesen": tables["rows_read"].map(_int),
+        "geladen": tables["rows_loaded"].map(_int),
+        "abgewiesen": tables["rows_rejected"].map(_int),
+        "Werte leer gelassen": tables["values_blanked"].map(_int),
+        "verworfene Spalten": tables["dropped_columns"].map(_joined),
+    }), hide_index=True, width="stretch")
+
+    st.subheader(f"Abgewiesene Zeilen und leer gelassene Werte (Lauf {run_id})")
+    rejects = data.load_rejects(key, run_id)
+    if rejects.empty:
+        st.write("Keine: jede Zeile wurde vollständig geladen.")
+    else:
+        total = data.rejects_count(key, run_id)
+        if total > len(rejects):
+            st.caption(f"Die ersten {_int(len(rejects))} von {_int(total)}; alle mit "
+                       "`steering export rejects --out rejects.csv`.")
+        st.dataframe(pd.DataFrame({
+            "Tabelle": rejects["table_name"], "Datei": rejects["file_name"], "Zeile": rejects["line"].map(_int),
+            "Spalte": rejects["column_name"].fillna("–"), "Rohwert": rejects["raw_value"].fillna(""),
+            "Grund": rejects["reason"], "Folge": rejects["action"].map(lambda a: ACTION.get(a, a)),
+        }), hide_index=True, width="stretch")
+
+    st.subheader("Kennzahlenkatalog")
+    catalog = data.metric_catalog(key)
+    st.dataframe(pd.DataFrame({
+        "Kennzahl": catalog["metric_id"], "Bezeichnung": catalog["label_de"],
+        "Einheit": catalog["unit"].map(lambda u: UNIT.get(u, u)),
+        "Richtung": catalog["direction"].map(lambda d: DIRECTION.get(d, d)),
+        "Steckbrief": catalog["definition_de"],
+    }), hide_index=True, width="stretch")
+
+    st.subheader("Regelkatalog Datenqualität")
+    rules = data.dq_rules(key)
+    st.dataframe(rules.rename(columns={"rule_id": "Regel", "dimension": "Dimension", "table_name": "Tabelle",
+                                       "label_de": "Bezeichnung", "description_de": "Hinweis"}),
+                 hide_index=True, width="stretch")
+
+
+if __name__ == "__main__":  # run by st.navigation as a page script
+    render()

@@ -46,42 +46,32 @@ assignments as (
       and valid_from is not null
 ),
 
-covering as (
+-- assignments that cover the day or start within the 31 days after it
+candidates as (
     select
         d.person_id,
         d.day,
-        -- latest valid_from first, then the smallest team_id
-        min_by(a.team_id, (date_diff('day', a.valid_from, date '9999-12-31'), a.team_id)) as team_id
+        -- covering: latest valid_from first, then the smallest team_id
+        min_by(a.team_id, (date_diff('day', a.valid_from, date '9999-12-31'), a.team_id))
+            filter (where a.valid_from <= d.day) as covering_team,
+        -- fallback: earliest valid_from in day+1 .. day+31, then the smallest team_id
+        min_by(a.team_id, (a.valid_from, a.team_id))
+            filter (where a.valid_from > d.day) as upcoming_team
     from days d
-    join assignments a
+    left join assignments a
       on a.person_id = d.person_id
-     and a.valid_from <= d.day
-     and a.valid_to >= d.day
-    group by d.person_id, d.day
-),
-
-upcoming as (
-    select
-        d.person_id,
-        d.day,
-        -- earliest valid_from first, then the smallest team_id
-        min_by(a.team_id, (a.valid_from, a.team_id)) as team_id
-    from days d
-    join assignments a
-      on a.person_id = d.person_id
-     and a.valid_from between d.day + 1 and d.day + 31
+     and a.valid_from <= d.day + 31
+     and (a.valid_to >= d.day or a.valid_from > d.day)
     group by d.person_id, d.day
 ),
 
 final as (
     select
-        d.person_id,
-        d.day,
-        coalesce(c.team_id, u.team_id, '__unassigned__') as team_id,
-        c.team_id as team_id_strict
-    from days d
-    left join covering c on c.person_id = d.person_id and c.day = d.day
-    left join upcoming u on u.person_id = d.person_id and u.day = d.day
+        person_id,
+        day,
+        coalesce(covering_team, upcoming_team, '__unassigned__') as team_id,
+        covering_team as team_id_strict
+    from candidates
 )
 
 select * from final

@@ -26,7 +26,7 @@ elb_days as (
             date_diff('day',
                 greatest(i.elb_start, s.month_end - 729),
                 least(coalesce(i.elb_end, date '9999-12-31'), s.month_end)) + 1
-        ) as elb_days_730
+        )::bigint as elb_days_730
     from stock s
     join core.elb_intervals i
       on i.person_id = s.person_id

@@ -1,6 +1,7 @@
 /* ---
 kind: metric
-depends_on: [core.team_list, core.calendar, core.person_month, core.team_month]
+depends_on: [core.person_month, core.team_month]
+grain: [team_id, month, metric_id]
 metrics:
   - id: activation_rate
     label_de: Aktivierungsquote

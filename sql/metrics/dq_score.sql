@@ -8,18 +8,29 @@ metrics:
     label_en: Data quality score
     unit: percent
     direction: higher_better
-    definition_de: >-
-      Mittelwert der Erfüllungsquoten aller Datenqualitätsregeln (DQ01–DQ16), die
-      im Monat für das Team mindestens einen Datensatz geprüft haben: je Regel
-      100 × (geprüft − auffällig) / geprüft, dann ungewichtet gemittelt. Für die
-      Master-Daten-Regeln zählen die Personen im Bestand am Monatsende (Team am
-      Monatsende), für die Ereignis-Regeln die Datensätze mit Ereignisdatum im
-      Monat (Team am Ereignisdatum). Für das ganze Jobcenter (__all__) wird jede
-      Regel über alle Datensätze gerechnet, nicht über Teams gemittelt. Zähler =
-      Summe der Erfüllungsanteile (je Regel 0 bis 1), Nenner = Zahl der Regeln mit
-      geprüften Datensätzen; hat keine Regel geprüft, ist der Wert leer. Jeder
-      Wert lässt sich über die Fehlerliste (dq_findings) bis zum einzelnen
-      Datensatz nachvollziehen.
+    definition_de: >
+      Definition: Mittelwert der Erfüllungsquoten aller Datenqualitätsregeln (DQ01–DQ16),
+      die im Monat für das Team mindestens einen Datensatz geprüft haben, in Prozent. Die
+      Erfüllungsquote einer Regel ist 100 × (geprüft − auffällig) / geprüft; jede Regel
+      zählt gleich viel, egal wie viele Datensätze sie prüft.
+
+      Zähler: Summe der Erfüllungsanteile (je Regel 0 bis 1) der Regeln mit geprüften
+      Datensätzen.
+
+      Nenner: Zahl der Regeln mit mindestens einem geprüften Datensatz.
+
+      Team: Stammdaten-Regeln (DQ01–DQ07) prüfen die eLb im Bestand am Stichtag
+      (Monatsletzter), Team am Stichtag; Ereignis-Regeln (DQ08–DQ16) die Datensätze mit
+      Ereignisdatum im Monat, Team am Ereignisdatum.
+
+      Besonderheiten: Für das ganze Jobcenter wird jede Regel über alle Datensätze
+      gerechnet, nicht über Teams gemittelt. Hat keine Regel etwas geprüft, bleibt der
+      Wert leer. Jeder Wert lässt sich über die Fehlerliste (dq_findings) bis zum
+      einzelnen Datensatz nachvollziehen; die Korrekturliste des Teams zeigt, was zu
+      berichtigen ist. Die Kennzahl ist eine Hilfe für die Teams, keine Bewertung von
+      Personen.
+
+      Offizielles Pendant: keines; eigene Kennzahl des Jobcenters.
 --- */
 -- Reads dq_results (built by the rule runner before any metric). One row per
 -- team of core.team_list and complete month; value = 100 × numerator /

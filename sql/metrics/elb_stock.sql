@@ -1,6 +1,7 @@
 /* ---
 kind: metric
 depends_on: [core.team_month]
+grain: [team_id, month, metric_id]
 metrics:
   - id: elb_stock
     label_de: Bestand erwerbsfähiger Leistungsberechtigter (eLb)

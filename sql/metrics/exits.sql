@@ -1,6 +1,7 @@
 /* ---
 kind: metric
 depends_on: [core.team_list, core.calendar, core.person_day_team]
+grain: [team_id, month, metric_id]
 metrics:
   - id: exits
     label_de: Abgänge (beendete eLb-Leistungszeiträume)

@@ -1,6 +1,7 @@
 /* ---
 kind: metric
 depends_on: [core.team_list, core.calendar, core.params, core.integration_facts]
+grain: [team_id, month, metric_id]
 metrics:
   - id: integration_covering_3m
     label_de: Integrationen ohne Leistungsbezug nach drei Monaten

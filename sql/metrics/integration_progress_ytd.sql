@@ -1,6 +1,7 @@
 /* ---
 kind: metric
 depends_on: [core.team_month, core.params]
+grain: [team_id, month, metric_id]
 metrics:
   - id: integration_progress_ytd
     label_de: Jahresfortschrittswert der Integrationsquote

@@ -1,6 +1,7 @@
 /* ---
 kind: metric
 depends_on: [core.team_month]
+grain: [team_id, month, metric_id]
 metrics:
   - id: integration_rate_12m
     label_de: Integrationsquote (12 Monate)
@@ -17,7 +18,8 @@ metrics:
       Nenner: Durchschnitt des eLb-Bestands über zwölf Monate, um einen Monat versetzt:
       für März also die Integrationen April bis März über den Bestand März bis Februar.
       So rechnet auch die amtliche Statistik, denn wer integriert wird, stand in der
-      Regel im Vormonat im Bestand. Der Nenner ist deshalb meist keine ganze Zahl.
+      Regel im Vormonat im Bestand. Als Durchschnitt ist der Nenner meist keine ganze
+      Zahl.
 
       Team: Integrationen nach dem Team am Tag der Integration, Bestände nach dem Team am
       jeweiligen Stichtag (Monatsletzter).
@@ -63,8 +65,8 @@ metrics:
     unit: percent
     direction: higher_better
     definition_de: >
-      Definition: wie die Integrationsquote (12 Monate), aber für Langzeitleistungs-
-      beziehende (LZB, siehe Kennzahl „Bestand LZB“).
+      Definition: wie die Integrationsquote (12 Monate), aber für
+      Langzeitleistungsbeziehende (LZB, siehe Kennzahl „Bestand LZB“).
 
       Zähler: zählende Integrationen im Berichtsmonat und in den elf Monaten davor von
       Personen, die am Stichtag des Vormonats der Integration zum LZB-Bestand gehörten

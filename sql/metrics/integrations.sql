@@ -1,6 +1,7 @@
 /* ---
 kind: metric
 depends_on: [core.team_month]
+grain: [team_id, month, metric_id]
 metrics:
   - id: integrations
     label_de: Integrationen

@@ -1,6 +1,7 @@
 /* ---
 kind: metric
 depends_on: [core.team_month]
+grain: [team_id, month, metric_id]
 metrics:
   - id: ltb_stock
     label_de: Bestand Langzeitleistungsbeziehende (LZB)
@@ -77,7 +78,7 @@ change as (
         'ltb_change_yoy' as metric_id,
         100.0 * (ltb_stock - ltb_stock_year_before) / nullif(ltb_stock_year_before, 0) as value,
         (ltb_stock - ltb_stock_year_before)::double as numerator,
-        case when ltb_stock is not null then ltb_stock_year_before end::double as denominator
+        ltb_stock_year_before::double as denominator
     from base
 ),
 

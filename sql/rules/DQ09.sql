@@ -11,11 +11,11 @@ description_de: >-
   als erwerbsfähig leistungsberechtigt erfasst. Bitte das Beginndatum der
   Maßnahme und den Leistungszeitraum (Beginn, Ende, erwerbsfähig) prüfen und den
   fehlerhaften Eintrag berichtigen.
-depends_on: [core.calendar, core.person_day_team]
+depends_on: [core.calendar, core.person_day_team, core.elb_intervals]
 --- */
 -- Population: measures with start_date in a complete month M, team on start_date.
--- Fails when the person is not eLb on start_date (no employable spell covers it;
--- a person without any spell, or missing from persons, is not eLb either).
+-- Fails when the person is not eLb on start_date: no interval of core.elb_intervals
+-- (the employable spells, merged) covers it; a person without any spell is not eLb.
 with events as (
     select
         m.measure_id,
@@ -30,11 +30,10 @@ elb as (
     select distinct
         e.measure_id
     from events as e
-    inner join staging.benefit_spells as b
-        on b.person_id = e.person_id
-        and b.employable
-        and b.spell_start <= e.start_date
-        and (b.spell_end is null or b.spell_end >= e.start_date)
+    inner join core.elb_intervals as i
+        on i.person_id = e.person_id
+        and i.elb_start <= e.start_date
+        and (i.elb_end is null or i.elb_end >= e.start_date)
 ),
 
 final as (

@@ -11,46 +11,33 @@ description_de: >-
   weder am Ende des Vormonats noch am Tag der Integration als erwerbsfähig
   leistungsberechtigt erfasst. Bitte das Integrationsdatum, die Personen-ID und
   den Leistungszeitraum prüfen und den fehlerhaften Eintrag berichtigen.
-depends_on: [core.calendar, core.person_day_team]
+depends_on: [core.calendar, core.integration_facts]
 --- */
 -- Population: integrations with integration_date in a complete month M, team on
--- integration_date. Fails when the person is eLb neither on d(M-1) (the last
--- day before M) nor on integration_date (the counting rule in metrics.md).
+-- integration_date (core.integration_facts.team_id, with the 31-day fallback).
+-- Fails when the person is eLb neither on d(M-1) nor on integration_date -- the
+-- very check that decides whether an integration counts (metrics.md), read from
+-- core.integration_facts so finding and metric can never disagree.
 with events as (
     select
-        i.integration_id,
-        i.person_id,
-        i.integration_date,
-        c.month,
-        (c.month - interval 1 day)::date as prev_month_end
-    from staging.integrations as i
-    inner join core.calendar as c on i.integration_date between c.month and c.month_end
-),
-
-elb as (
-    select distinct
-        e.integration_id
-    from events as e
-    inner join staging.benefit_spells as b
-        on b.person_id = e.person_id
-        and b.employable
-        and (
-            (b.spell_start <= e.prev_month_end and (b.spell_end is null or b.spell_end >= e.prev_month_end))
-            or (b.spell_start <= e.integration_date and (b.spell_end is null or b.spell_end >= e.integration_date))
-        )
+        f.integration_id,
+        f.person_id,
+        f.team_id,
+        f.month,
+        f.elb_prev_stichtag or f.elb_on_date as eligible
+    from core.integration_facts as f
+    inner join core.calendar as c on c.month = f.month
 ),
 
 final as (
     select
         'integrations' as table_name,
-        e.integration_id as record_id,
-        e.person_id,
-        coalesce(t.team_id, '__unassigned__') as team_id,
-        e.month,
-        x.integration_id is null as failed
-    from events as e
-    left join elb as x on x.integration_id = e.integration_id
-    left join core.person_day_team as t on t.person_id = e.person_id and t.day = e.integration_date
+        integration_id as record_id,
+        person_id,
+        team_id,
+        month,
+        not eligible as failed
+    from events
 )
 
 select * from final

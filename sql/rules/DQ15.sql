@@ -4,7 +4,7 @@ rule_id: DQ15
 dimension: integrity
 table_name: contacts,measures,integrations
 population: events
-fields: [person_id]
+fields: []
 label_de: Person fehlt in den Stammdaten
 description_de: >-
   Dieser Kontakt, diese Maßnahme oder diese Integration verweist auf eine

@@ -12,11 +12,13 @@ neither is checked.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from pipelines.compute import compute_all
 from pipelines.contract import load_contract
 from pipelines.load import load_folder
 from pipelines.sqlmodels import SQL_DIR, discover
@@ -214,10 +216,15 @@ def write_scenario(folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def con(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("dq_hand")
-    db = root / "hand.duckdb"
-    load_folder(write_scenario(root / "source"), db, as_of=AS_OF)
+    path = root / "hand.duckdb"
+    load_folder(write_scenario(root / "source"), path, as_of=AS_OF)
+    return path
+
+
+@pytest.fixture(scope="module")
+def con(db: Path) -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect(str(db), read_only=True)
     yield connection
     connection.close()
@@ -234,6 +241,8 @@ def test_dq_rules_generated_from_the_files(con):
     assert [r[0] for r in rows] == [f"DQ{i:02d}" for i in range(1, 17)] == sorted(files)
     for rule_id, dimension, table_name, label, hint in rows:
         meta = files[rule_id]
+        assert {"rule_id", "dimension", "table_name", "population", "fields", "label_de", "description_de",
+                "depends_on"} <= set(meta), rule_id
         assert (dimension, table_name, label, hint) == (
             meta["dimension"], meta["table_name"], meta["label_de"], meta["description_de"])
         assert meta["population"] in {"stock", "events"}
@@ -302,3 +311,36 @@ def test_dq_score_by_hand(con):
     assert rows[("T3", FEB)] == (None, 0.0, 0.0)
     for value, _, _ in rows.values():
         assert value is None or 0 <= value <= 100
+
+
+NEW_RULE = """/* ---
+kind: rule
+rule_id: DQ99
+dimension: completeness
+table_name: persons
+population: stock
+fields: [bg_id]
+label_de: Bedarfsgemeinschaft fehlt
+description_de: Bitte die Nummer der Bedarfsgemeinschaft ergänzen.
+depends_on: [core.person_month]
+--- */
+select 'persons' as table_name, m.person_id as record_id, m.person_id, m.team_id, m.month,
+       p.bg_id is null as failed
+from core.person_month m left join staging.persons p on p.person_id = m.person_id
+"""
+
+
+def test_a_new_rule_is_a_new_file(db, tmp_path):
+    sql_dir = shutil.copytree(SQL_DIR, tmp_path / "sql")
+    (sql_dir / "rules" / "DQ99.sql").write_text(NEW_RULE, encoding="utf-8")
+    copy = shutil.copy(db, tmp_path / "copy.duckdb")
+    with duckdb.connect(str(copy)) as con:
+        compute_all(con, sql_dir=sql_dir)
+        assert con.execute("SELECT label_de FROM dq_rules WHERE rule_id = 'DQ99'").fetchone() == (
+            "Bedarfsgemeinschaft fehlt",)
+        # P05 (missing from persons) has no bg_id, in February and March
+        assert con.execute("SELECT sum(checked), sum(failed) FROM dq_results WHERE rule_id = 'DQ99'"
+                           " AND team_id = '__all__'").fetchone() == (STOCK_CHECKED, 2)
+        # dq_score picks the rule up: T1 in February now averages over 15 rules instead of 14
+        assert con.execute("SELECT denominator FROM metric_values WHERE metric_id = 'dq_score'"
+                           " AND team_id = 'T1' AND month = ?", [FEB]).fetchone() == (15,)

@@ -1,0 +1,71 @@
+"""Team: one team over time.
+
+Every metric as a line against the team's own previous year and against the job
+center, grouped by theme; the fact sheet (``metric_catalog.definition_de``) is
+one click away under each chart, numerator and denominator on hover.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, data
+from dashboard.formats import month_label
+from dashboard.widgets import current_filters, no_metrics_yet, team_label
+
+GROUPS = {
+    "Bestand und Bewegung": ["elb_stock", "entries", "exits", "integrations"],
+    "SGB-II-Kennzahlen": ["integration_rate_12m", "integration_progress_ytd", "integration_rate_single_parents_12m",
+                          "integration_covering_3m", "ltb_stock", "ltb_change_yoy", "ltb_integration_rate_12m",
+                          "activation_rate", "ltb_activation_rate"],
+    "Fallverläufe": ["first_contact_14d_rate", "coop_plan_coverage", "no_contact_90d_rate", "contacts_per_100"],
+    "Datenqualität": ["dq_score"],
+}
+WINDOW = 24
+
+
+def fact_sheet(text: str | None) -> str:
+    """The catalogue's fact sheet as Markdown (its lines kept as lines)."""
+    return (text or "Für diese Kennzahl ist noch kein Steckbrief hinterlegt.").strip().replace("\n", "  \n")
+
+
+def render() -> None:
+    key = data.current_key()
+    filters = current_filters()
+    catalog = data.metric_catalog(key).set_index("metric_id")
+    if filters is None or catalog.empty:
+        st.title("Team")
+        no_metrics_yet()
+        return
+    name = team_label(filters.team_id, filters.team_names)
+    st.title(f"Team {name}")
+    st.caption(f"{WINDOW} Monate bis {month_label(filters.month)} · durchgezogen: das Team, gestrichelt: dasselbe "
+               "Team ein Jahr zuvor, gepunktet: Jobcenter gesamt. Zähler und Nenner zeigt der Mauszeiger.")
+    own = data.metric_values(key, filters.team_id)
+    center = data.metric_values(key, data.ALL)
+    grouped = {title: [m for m in ids if m in catalog.index] for title, ids in GROUPS.items()}
+    rest = sorted(set(catalog.index) - {m for ids in grouped.values() for m in ids})
+    if rest:
+        grouped["Weitere"] = rest
+    grouped = {title: ids for title, ids in grouped.items() if ids}
+    for tab, (_title, ids) in zip(st.tabs(list(grouped)), grouped.items(), strict=True):
+        with tab:
+            for start in range(0, len(ids), 2):
+                for col, metric_id in zip(st.columns(2), ids[start:start + 2], strict=False):
+                    with col:
+                        _metric_block(metric_id, catalog.loc[metric_id], own, center, filters.month, name)
+
+
+def _metric_block(metric_id: str, meta: pd.Series, own: pd.DataFrame, center: pd.DataFrame, month, name: str) -> None:
+    team = charts.trend_frame(own[own["metric_id"] == metric_id], month, WINDOW)
+    whole = charts.trend_frame(center[center["metric_id"] == metric_id], month, WINDOW)
+    fig = charts.metric_trend(team, whole, title=charts.two_line_title(meta["label_de"], "Team, Vorjahr und Jobcenter"),
+                              unit=meta["unit"], team_name=name)
+    st.plotly_chart(fig, key=f"trend_{metric_id}", config={"displaylogo": False, "locale": "de"})
+    with st.expander(f"Steckbrief: {meta['label_de']}"):
+        st.markdown(fact_sheet(meta["definition_de"]))
+
+
+if __name__ == "__main__":  # run by st.navigation as a page script
+    render()

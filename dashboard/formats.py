@@ -1,0 +1,110 @@
+"""German number, month and change formats (pure functions, shared by pages and charts)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+MONTHS_DE = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
+             "November", "Dezember"]
+UNIT_SUFFIX = {"percent": " %", "per_100": ""}
+STATUS_DE = {"on_track": "auf Kurs", "watch": "im Blick behalten", "behind": "Unterstützung sinnvoll"}
+
+
+def missing(value: object) -> bool:
+    if value is None:
+        return True
+    try:
+        return math.isnan(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return True
+
+
+def format_number(value: float | None, decimals: int | None = None) -> str:
+    """German format: 1.234,5; '–' for missing values."""
+    if missing(value):
+        return "–"
+    value = float(value)  # type: ignore[arg-type]
+    if decimals is None:
+        decimals = 0 if value.is_integer() else 1
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+
+
+def decimals_for(unit: str | None) -> int:
+    return 0 if unit == "count" else 1
+
+
+def delta_color(direction: str | None, change: str | None) -> str:
+    """``st.metric`` colour for a change, by the metric's direction, without shouting.
+
+    An improvement is green, a change the other way a soft orange (never red), and
+    a neutral metric or no change grey. The arrow still shows up or down.
+    """
+    if not change or change.startswith("±") or direction not in ("higher_better", "lower_better"):
+        return "gray"
+    rising = not change.startswith("-")
+    return "green" if rising == (direction == "higher_better") else "orange"
+
+
+def format_value(value: float | None, unit: str | None) -> str:
+    """A metric value with its unit: ``12,3 %``, ``1.234``, ``47,6``."""
+    if missing(value):
+        return "–"
+    return format_number(value, decimals_for(unit)) + UNIT_SUFFIX.get(unit or "", "")
+
+
+def format_signed(value: float, decimals: int) -> str:
+    text = format_number(abs(value), decimals)
+    if round(abs(value), decimals) == 0:
+        return "±" + text
+    return ("+" if value > 0 else "-") + text
+
+
+def format_change(current: float | None, previous: float | None, unit: str | None,
+                  short: bool = False) -> str | None:
+    """Change against an earlier value: ``+1,2 Pp.`` for rates, ``+12 (+3,4 %)`` for counts (``+12`` if
+    ``short``); None if either value is unknown."""
+    if missing(current) or missing(previous):
+        return None
+    diff = float(current) - float(previous)  # type: ignore[arg-type]
+    if unit == "percent":
+        return format_signed(diff, 1) + " Pp."
+    if unit == "count":
+        text = format_signed(diff, 0)
+        if float(previous) and not short:  # type: ignore[arg-type]
+            text += f" ({format_signed(100 * diff / float(previous), 1)} %)"  # type: ignore[arg-type]
+        return text
+    return format_signed(diff, 1)
+
+
+def month_label(month: dt.date) -> str:
+    """``Juni 2024``."""
+    return f"{MONTHS_DE[month.month - 1]} {month.year}"
+
+
+def format_date(value: object) -> str:
+    """``20.09.2023``; '–' for missing."""
+    if value is None or (not isinstance(value, str) and missing_date(value)):
+        return "–"
+    return f"{value:%d.%m.%Y}"
+
+
+def format_datetime(value: object) -> str:
+    if value is None or missing_date(value):
+        return "–"
+    return f"{value:%d.%m.%Y %H:%M}"
+
+
+def missing_date(value: object) -> bool:
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def month_key(month: dt.date) -> str:
+    """The month as it appears in the URL: ``2024-06``."""
+    return f"{month:%Y-%m}"

@@ -1,0 +1,49 @@
+/* ---
+kind: metric
+depends_on: [core.person_month, core.team_month]
+grain: [team_id, month, metric_id]
+metrics:
+  - id: no_contact_90d_rate
+    label_de: Anteil ohne Kontakt in den letzten 90 Tagen
+    label_en: Share without contact in the last 90 days
+    unit: percent
+    direction: lower_better
+    definition_de: >
+      Definition: Anteil der eLb im Bestand, mit denen es in den 90 Tagen bis zum Stichtag
+      (Monatsletzter, mitgezählt) keinen erfassten Kontakt gab, in Prozent.
+
+      Zähler: eLb im Bestand ohne Kontakt beliebiger Art vom 89. Tag vor dem Stichtag bis
+      zum Stichtag.
+
+      Nenner: eLb-Bestand am Stichtag.
+
+      Team: das Team am Stichtag; ein Kontakt zählt, gleich welches Team ihn hatte.
+
+      Besonderheiten: Ein niedriger Wert ist gut. Die Kennzahl hilft, Personen nicht aus
+      dem Blick zu verlieren; sie bewertet nicht die Qualität der Gespräche. Kein Wert bei
+      einem Bestand von 0.
+
+      Offizielles Pendant: keines; eine Prozesskennzahl der eigenen Fallarbeit.
+--- */
+with counted as (
+    select
+        case when grouping(team_id) = 1 then '__all__' else team_id end as team_id,
+        month,
+        count(*) filter (where no_contact_90d) as without_contact
+    from core.person_month
+    group by grouping sets ((team_id, month), (month))
+),
+
+final as (
+    select
+        tm.team_id,
+        tm.month,
+        'no_contact_90d_rate' as metric_id,
+        100.0 * coalesce(c.without_contact, 0) / nullif(tm.elb_stock, 0) as value,
+        coalesce(c.without_contact, 0)::double as numerator,
+        tm.elb_stock::double as denominator
+    from core.team_month tm
+    left join counted c on c.team_id = tm.team_id and c.month = tm.month
+)
+
+select * from final

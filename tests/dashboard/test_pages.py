@@ -1,0 +1,323 @@
+"""Every page of the dashboard rendered with AppTest on a database loaded by the real loader.
+
+The database is built once per module from the committed ``sample_data/`` (German
+export with mapping.yaml) when it is there, else from the small synthetic job
+center in ``demo_center.py``. Expected figures are read from the database with
+plain SQL and formatted here by hand, so the assertions do not reuse the
+dashboard's own formatting code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.proto.Metric_pb2 import Metric
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+from tests.dashboard.demo_center import build_database
+
+APP = str(ROOT / "dashboard" / "app.py")
+MONTHS_DE = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
+             "November", "Dezember"]
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_database(tmp_path_factory.mktemp("dash"))
+
+
+@pytest.fixture(scope="module")
+def env(db: Path) -> Iterator[Path]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("STEERING_DATABASE_PATH", str(db))
+        yield db
+
+
+def sql(db: Path, query: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(query, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def app(page: str | None = None, **params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params.update(params)
+    at.run()
+    if page:
+        at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def german(value: float, decimals: int) -> str:
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def teams(db: Path) -> list[tuple[str, str, str | None]]:
+    return sql(db, "SELECT team_id, team_name, unit FROM staging.teams ORDER BY team_id")
+
+
+def latest_month(db: Path) -> dt.date:
+    return sql(db, "SELECT max(month) FROM metric_values")[0][0]
+
+
+def value(db: Path, team: str, month: dt.date, metric: str) -> float | None:
+    return sql(db, "SELECT value FROM metric_values WHERE team_id = ? AND month = ? AND metric_id = ?",
+               [team, month, metric])[0][0]
+
+
+def tile(at: AppTest, label: str):
+    found = [m for m in at.metric if m.label == label]
+    assert found, f"no tile {label!r} among {[m.label for m in at.metric]}"
+    return found[0]
+
+
+def label_of(db: Path, metric: str) -> str:
+    return sql(db, "SELECT label_de FROM metric_catalog WHERE metric_id = ?", [metric])[0][0]
+
+
+# --- Überblick -------------------------------------------------------------------------------------------------
+
+def test_overview_tile_shows_the_job_centers_integrations(env: Path) -> None:
+    at = app()
+    month = latest_month(env)
+    assert at.title[0].value == "Überblick"
+    assert f"{MONTHS_DE[month.month - 1]} {month.year}" in at.caption[0].value
+    expected = value(env, "__all__", month, "integrations")
+    integrations = tile(at, label_of(env, "integrations"))
+    assert integrations.value == german(expected, 0)
+    before = value(env, "__all__", month.replace(year=month.year - 1), "integrations")
+    if before is not None:
+        diff = expected - before
+        assert integrations.delta.startswith("+" if diff > 0 else "-" if diff < 0 else "±")
+        assert german(abs(diff), 0) in integrations.delta
+    rate = tile(at, label_of(env, "integration_rate_12m"))
+    rate_value = value(env, "__all__", month, "integration_rate_12m")
+    assert rate.value == (german(rate_value, 1) + " %" if rate_value is not None else "–")
+    assert rate.proto.delta_description == "ggü. Vorjahresmonat"
+
+
+def test_tiles_colour_by_direction_and_carry_the_fact_sheet(env: Path) -> None:
+    at = app()
+    month = latest_month(env)
+    for metric, direction in sql(env, "SELECT metric_id, direction FROM metric_catalog"):
+        shown = [m for m in at.metric if m.label == label_of(env, metric)]
+        now, before = value(env, "__all__", month, metric), value(env, "__all__", month.replace(year=month.year - 1),
+                                                                  metric)
+        if not shown or now is None or before is None:
+            continue
+        color = Metric.MetricColor.Name(shown[0].proto.color)
+        if direction == "neutral" or round(now - before, 1) == 0:
+            assert color == "GRAY", metric
+        else:
+            good = (now > before) == (direction == "higher_better")
+            assert color == ("GREEN" if good else "ORANGE"), metric  # never red
+    integrations = tile(at, label_of(env, "integrations"))
+    assert integrations.proto.help.startswith(
+        sql(env, "SELECT definition_de FROM metric_catalog WHERE metric_id = 'integrations'")[0][0][:40])
+    assert len(integrations.proto.chart_data) >= 12  # a sparkline of up to 24 months
+
+
+def test_team_table_in_fixed_order_with_own_previous_year(env: Path) -> None:
+    at = app()
+    table = at.dataframe[0].value
+    ids = [t[0] for t in teams(env)]
+    assert [row.split("(")[-1].rstrip(")") for row in table["Team"][:-1]] == ids
+    assert table["Team"].iloc[-1] == "Jobcenter gesamt"
+    month = latest_month(env)
+    first = ids[0]
+    now = value(env, first, month, "elb_stock")
+    before = value(env, first, month.replace(year=month.year - 1), "elb_stock")
+    cell = table[label_of(env, "elb_stock")].iloc[0]
+    assert cell.startswith(german(now, 0))
+    if before is not None:
+        assert german(abs(now - before), 0) in cell
+
+
+def test_query_params_drive_month_and_unit(env: Path) -> None:
+    month = latest_month(env)
+    older = month.replace(year=month.year - 1)
+    units = sorted({t[2] for t in teams(env) if t[2]})
+    unit = units[-1]
+    at = app(monat=f"{older:%Y-%m}", bereich=unit)
+    assert f"{MONTHS_DE[older.month - 1]} {older.year}" in at.caption[0].value
+    assert tile(at, label_of(env, "integrations")).value == german(value(env, "__all__", older, "integrations"), 0)
+    in_unit = [t[0] for t in teams(env) if t[2] == unit]
+    shown = [row.split("(")[-1].rstrip(")") for row in at.dataframe[0].value["Team"][:-1]]
+    assert shown == in_unit
+    assert at.sidebar.selectbox(key="filter_team").value == in_unit[0]
+    assert at.query_params["monat"] == f"{older:%Y-%m}" and at.query_params["bereich"] == unit
+
+
+def test_unknown_query_params_fall_back_to_defaults(env: Path) -> None:
+    at = app(monat="1999-01", team="nobody")
+    month = latest_month(env)
+    assert at.query_params["monat"] == f"{month:%Y-%m}"
+    assert at.query_params["team"] == teams(env)[0][0]
+
+
+# --- Team ------------------------------------------------------------------------------------------------------
+
+def _spec(at: AppTest, key: str) -> dict:
+    """The plotly figure drawn with widget key ``key`` (``trend_<metric_id>``, ``dq_heat``, ...)."""
+    charts = [c for c in at.get("plotly_chart") if c.proto.id.endswith("-" + key)]
+    assert charts, f"no chart {key}"
+    return json.loads(charts[0].proto.spec)
+
+
+def test_team_page_lines_fact_sheets_and_hover(env: Path) -> None:
+    first, second = teams(env)[0][0], teams(env)[1][0]
+    at = app("team", team=first)
+    assert at.title[0].value.startswith("Team ") and f"({first})" in at.title[0].value
+    n_metrics = sql(env, "SELECT count(*) FROM metric_catalog")[0][0]
+    assert len(at.get("plotly_chart")) == n_metrics
+    sheets = [e for e in at.expander if e.label.startswith("Steckbrief: ")]
+    assert len(sheets) == n_metrics
+    label = label_of(env, "integration_rate_12m")
+    sheet = next(e for e in sheets if e.label == f"Steckbrief: {label}")
+    definition = sql(env, "SELECT definition_de FROM metric_catalog WHERE metric_id = 'integration_rate_12m'")[0][0]
+    assert definition.splitlines()[0][:40] in sheet.markdown[0].value
+    spec = _spec(at, "trend_integration_rate_12m")
+    names = [t["name"] for t in spec["data"]]
+    assert names[0] == "Vorjahr (Team)" and "Jobcenter gesamt" in names[2]
+    assert spec["layout"]["separators"] == ",."
+    assert spec["layout"]["title"]["text"].startswith(label)
+    hover = spec["data"][1]["customdata"][-1]
+    month = latest_month(env)
+    assert hover[0].startswith(f"{MONTHS_DE[month.month - 1]} {month.year}: ")
+    num, den = sql(env, "SELECT numerator, denominator FROM metric_values WHERE team_id = ? AND month = ?"
+                        " AND metric_id = 'integration_rate_12m'", [first, month])[0]
+    if num is not None and den is not None:
+        assert hover[1] == german(num, 0 if float(num).is_integer() else 1)
+        assert hover[2] == german(den, 0 if float(den).is_integer() else 1)
+
+    # switching the team (sidebar) changes the figures and the URL
+    before = _spec(at, "trend_elb_stock")
+    at.sidebar.selectbox(key="filter_team").select(second).run()
+    assert not at.exception
+    assert f"({second})" in at.title[0].value and at.query_params["team"] == second
+    for team, shown in ((first, before), (second, _spec(at, "trend_elb_stock"))):
+        expected = value(env, team, month, "elb_stock")
+        assert shown["data"][1]["customdata"][-1][0].endswith(": " + german(expected, 0)), team
+
+
+def test_filters_survive_a_page_switch(env: Path) -> None:
+    second = teams(env)[1][0]
+    at = app()
+    at.sidebar.selectbox(key="filter_team").select(second).run()
+    assert at.query_params["team"] == second
+    at.switch_page("app_pages/data_quality.py").run()
+    assert not at.exception
+    assert f"({second})" in at.title[0].value
+    at.switch_page("app_pages/team.py").run()
+    assert f"({second})" in at.title[0].value and at.query_params["team"] == second
+
+
+# --- Datenqualität ---------------------------------------------------------------------------------------------
+
+def _team_with_findings(db: Path) -> str:
+    rows = sql(db, "SELECT team_id FROM dq_findings WHERE team_id NOT IN ('__all__', '__unassigned__')"
+                   " GROUP BY team_id ORDER BY count(*) DESC, team_id LIMIT 1")
+    return rows[0][0]
+
+
+def test_data_quality_score_heatmap_and_fix_list_of_the_team_only(env: Path) -> None:
+    team = _team_with_findings(env)
+    at = app("data_quality", team=team)
+    month = latest_month(env)
+    score = value(env, team, month, "dq_score")
+    assert tile(at, f"Datenqualitätswert {MONTHS_DE[month.month - 1]} {month.year}").value == german(score, 1) + " %"
+    heat = _spec(at, "dq_heat")
+    assert heat["data"][0]["type"] == "heatmap"
+    n_rules = sql(env, "SELECT count(*) FROM dq_rules")[0][0]
+    assert len(heat["data"][0]["x"]) == n_rules
+    fixes = at.dataframe[-1].value
+    assert set(fixes["Team"]) == {team}
+    findings = {r[0] for r in sql(env, "SELECT record_id FROM dq_findings WHERE team_id = ?", [team])}
+    assert set(fixes["Datensatz-ID"]) <= findings
+    assert fixes["Hinweis"].str.len().min() > 40
+    assert [b.proto.label for b in at.download_button] == ["Korrekturliste als CSV", "Korrekturliste als Excel"]
+
+
+# --- Zielerreichung --------------------------------------------------------------------------------------------
+
+def test_goals_in_appreciative_words(env: Path) -> None:
+    goals = sql(env, "SELECT team_id, status FROM goal_status") if _has(env, "goal_status") else []
+    if not goals:
+        pytest.skip("this database has no goals to show")
+    team = next((t for t, _ in goals if t != "__all__"), teams(env)[0][0])
+    at = app("goals", team=team)
+    words = {"on_track": "auf Kurs", "watch": "im Blick behalten", "behind": "Unterstützung sinnvoll"}
+    text = " ".join(m.value for m in at.markdown)
+    for t, status in goals:
+        if status and t in ("__all__", team):
+            assert words[status] in text
+    assert "on_track" not in text and "behind" not in text
+    assert any("-goal_" in c.proto.id for c in at.get("plotly_chart"))
+
+
+def test_goals_page_without_goal_table_says_so(env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    copy = tmp_path / "no_goals.duckdb"
+    shutil.copy(env, copy)
+    con = duckdb.connect(str(copy))
+    con.execute("DROP TABLE IF EXISTS goal_status")
+    con.execute("DROP TABLE IF EXISTS goal_backtest")
+    con.close()
+    monkeypatch.setenv("STEERING_DATABASE_PATH", str(copy))
+    at = app("goals")
+    assert "noch keine Ziele geladen" in at.info[0].value
+
+
+def _has(db: Path, table: str) -> bool:
+    return bool(sql(db, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main'"
+                        " AND table_name = ?", [table])[0][0])
+
+
+# --- Pipeline --------------------------------------------------------------------------------------------------
+
+def test_pipeline_history_rows_and_catalogues(env: Path) -> None:
+    at = app("pipeline")
+    as_of, loaded = sql(env, "SELECT as_of, rows_loaded FROM load_runs WHERE status = 'success'"
+                             " ORDER BY run_id DESC LIMIT 1")[0]
+    assert tile(at, "Datenstand").value == f"{as_of:%d.%m.%Y}"
+    assert tile(at, "Zeilen geladen / abgewiesen").value.startswith(german(loaded, 0))
+    frames = [d.value for d in at.dataframe]
+    per_table = next(f for f in frames if "Tabelle" in f.columns and "gelesen" in f.columns)
+    expected = sql(env, "SELECT table_name, rows_read FROM load_run_tables WHERE run_id = 1 ORDER BY table_name")
+    assert list(zip(per_table["Tabelle"], per_table["gelesen"], strict=True)) == [
+        (t, german(n, 0)) for t, n in expected]
+    catalog = next(f for f in frames if "Steckbrief" in f.columns)
+    assert len(catalog) == sql(env, "SELECT count(*) FROM metric_catalog")[0][0]
+    assert "höher ist besser" in set(catalog["Richtung"])
+
+
+def test_every_page_renders_without_error(env: Path) -> None:
+    for page in ("overview", "team", "data_quality", "goals", "pipeline"):
+        at = app(page)
+        assert at.title, page
+
+
+def test_keeps_working_while_a_load_swaps_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipelines.load import load_folder
+    from tests.conftest import tiny_job_center, write_canonical
+
+    source = write_canonical(tmp_path / "src", tiny_job_center())
+    db = tmp_path / "swap.duckdb"
+    load_folder(source, db)
+    monkeypatch.setenv("STEERING_DATABASE_PATH", str(db))
+    at = app("pipeline")
+    assert at.dataframe[0].value["Lauf"].tolist() == ["1"]
+    load_folder(source, db)  # a second load swaps in a new file while the app holds the old one open
+    at.run()
+    assert not at.exception, at.exception
+    assert at.dataframe[0].value["Lauf"].tolist() == ["2", "1"]
