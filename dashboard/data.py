@@ -234,3 +234,71 @@ def goal_backtest(key: Key) -> pd.DataFrame | None:
     if "goal_backtest" not in table_names(key):
         return None
     return _query(key, "SELECT * FROM goal_backtest")
+
+
+# --- case progress (Fallverläufe) -----------------------------------------------------------------------------
+# Tables of docs/case-progress.md; None while the database has none of them (loaded by an older version).
+
+CASE_TABLES = ("case_cohorts", "case_variants", "case_transitions", "survival_curves", "survival_summary")
+
+
+def has_case_progress(key: Key) -> bool:
+    return set(CASE_TABLES) <= table_names(key)
+
+
+@st.cache_data(show_spinner=False)
+def case_periods(key: Key) -> list[str]:
+    """Entry years with at least one case, newest first (the page adds 'all')."""
+    if not has_case_progress(key):
+        return []
+    frame = _query(key, "SELECT DISTINCT period FROM survival_summary WHERE period <> 'all' ORDER BY period DESC")
+    return list(frame["period"])
+
+
+@st.cache_data(show_spinner=False)
+def case_cohorts(key: Key, team_ids: tuple[str, ...], first: dt.date | None, last: dt.date) -> pd.DataFrame | None:
+    """Entry cohorts of the given teams with cohort months in ``first .. last`` (``first`` None: from the start)."""
+    if not has_case_progress(key):
+        return None
+    return _query(key, """
+        SELECT team_id, cohort_month, step, step_order, step_label_de, cases, is_open, reached, share
+        FROM case_cohorts
+        WHERE team_id IN (SELECT unnest(?::VARCHAR[])) AND (?::DATE IS NULL OR cohort_month >= ?::DATE)
+          AND cohort_month <= ?::DATE
+        ORDER BY team_id, cohort_month, step_order""", (list(team_ids), first, first, last))
+
+
+@st.cache_data(show_spinner=False)
+def survival_curves(key: Key, team_ids: tuple[str, ...], period: str) -> pd.DataFrame | None:
+    if not has_case_progress(key):
+        return None
+    return _query(key, "SELECT * FROM survival_curves WHERE team_id IN (SELECT unnest(?::VARCHAR[]))"
+                       " AND period = ? ORDER BY team_id, day", (list(team_ids), period))
+
+
+@st.cache_data(show_spinner=False)
+def survival_summary(key: Key, period: str) -> pd.DataFrame | None:
+    """Median time to integration and milestone shares of every team (and ``__all__``) for one period."""
+    if not has_case_progress(key):
+        return None
+    return _query(key, "SELECT * FROM survival_summary WHERE period = ? ORDER BY team_id", (period,))
+
+
+@st.cache_data(show_spinner=False)
+def case_variants(key: Key, team_id: str, period: str, limit: int = 10) -> pd.DataFrame | None:
+    """The ``limit`` most frequent variants of one team and period, with the team's number of cases."""
+    if not has_case_progress(key):
+        return None
+    return _query(key, """
+        SELECT rank, variant, variant_de, n_events, cases, share, open_cases, median_duration_days,
+               (SELECT sum(cases) FROM case_variants WHERE team_id = ? AND period = ?) AS team_cases
+        FROM case_variants WHERE team_id = ? AND period = ? AND rank <= ? ORDER BY rank""",
+                  (team_id, period, team_id, period, limit))
+
+
+@st.cache_data(show_spinner=False)
+def case_transitions(key: Key, team_id: str, period: str) -> pd.DataFrame | None:
+    if not has_case_progress(key):
+        return None
+    return _query(key, "SELECT * FROM case_transitions WHERE team_id = ? AND period = ?"
+                       " ORDER BY step, from_stage, to_stage", (team_id, period))

@@ -107,7 +107,7 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         out.print_json(json.dumps(report_dict(report), default=str))
         return EXIT_OK
-    table = RichTable(title=f"Load run {report.run_id}: {db} (Datenstand {report.as_of:%d.%m.%Y})")
+    table = RichTable(title=f"Load run {report.run_id}, Datenstand {report.as_of:%d.%m.%Y}", caption=str(db))
     for col in ("table", "file", "read", "loaded", "rejected", "values blanked", "columns dropped"):
         table.add_column(col, justify="right" if col in {"read", "loaded", "rejected", "values blanked"} else "left")
     for t in report.tables:
@@ -115,7 +115,7 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
                       f"{t.values_blanked:,}", ", ".join(t.dropped_columns) or "–")
     out.print(table)
     out.print(f"{report.rows_read:,} rows read = {report.rows_loaded:,} loaded + {report.rows_rejected:,} "
-              "rejected. Details of rejects: steering export rejects --out rejects.csv")
+              "rejected. Details of rejects: steering export rejects --out rejects.csv", soft_wrap=True)
     return EXIT_OK
 
 
@@ -123,7 +123,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines.exports import export
 
     rows = export(args.what, _db(args, settings), args.out, team=args.team)
-    out.print(f"{rows:,} rows written to {args.out}")
+    out.print(f"{rows:,} rows written to {args.out}", soft_wrap=True)
     return EXIT_OK
 
 
@@ -154,7 +154,8 @@ def cmd_sample(args: argparse.Namespace, settings: Settings) -> int:
     counts = write_sample(args.out_dir, persons=args.persons, seed=args.seed)
     for table, n in counts.items():
         out.print(f"{table:<20} {n:>10,} rows")
-    out.print(f"Sample export written to {args.out_dir} (load it with: steering load {args.out_dir})")
+    out.print(f"Sample export written to {args.out_dir} (load it with: steering load {args.out_dir})",
+              soft_wrap=True)
     return EXIT_OK
 
 

@@ -66,8 +66,8 @@ def test_utf8_bom_and_semicolon_are_detected(tmp_path: Path, loaded: dict) -> No
     for path in source.glob("*.csv"):  # no value of the tiny job center holds a ','
         text = path.read_text(encoding="utf-8").replace(",", ";")
         path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
-    (source / "targets.csv").write_bytes("\ufeffyear;team_id;metric_id;target_value\r\n2023;__all__;integrations;12,5\r\n"
-                                         .encode("utf-8"))
+    targets = "\ufeffyear;team_id;metric_id;target_value\r\n2023;__all__;integrations;12,5\r\n"
+    (source / "targets.csv").write_bytes(targets.encode("utf-8"))
     db = tmp_path / "bom.duckdb"
     report = load_folder(source, db)
     teams = next(t for t in report.tables if t.table == "teams")
