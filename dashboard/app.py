@@ -32,6 +32,7 @@ PAGES = Path(__file__).resolve().parent / "app_pages"
 pages = st.navigation([
     st.Page(PAGES / "overview.py", title="Überblick", url_path="ueberblick", default=True),
     st.Page(PAGES / "team.py", title="Team", url_path="team"),
+    st.Page(PAGES / "case_progress.py", title="Fallverläufe", url_path="fallverlaeufe"),
     st.Page(PAGES / "data_quality.py", title="Datenqualität", url_path="datenqualitaet"),
     st.Page(PAGES / "goals.py", title="Zielerreichung", url_path="ziele"),
     st.Page(PAGES / "pipeline.py", title="Pipeline", url_path="pipeline"),

@@ -199,3 +199,178 @@ def change_text(current: float | None, previous: float | None, unit: str | None)
     """A value with its change against the same month a year earlier, for tables."""
     change = format_change(current, previous, unit, short=True)
     return format_value(current, unit) + (f" ({change})" if change else "")
+
+
+# --- case progress (Fallverläufe) -----------------------------------------------------------------------------
+
+DAYS_PER_MONTH = 30.4375
+STAGE_COLORS = {
+    "entry": "#5E6B78", "first_contact": "#7F9DB5", "coop_plan": "#A7BFD0", "measure_start": "#B39B72",
+    "integration": "#34627F", "exit": "#9AA3AB", "open": "#D5DADF",
+}
+OPEN_TEXT = "noch offen"
+
+
+def _band_rgba(hex_color: str, alpha: float) -> str:
+    r, g, b = (int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r}, {g}, {b}, {alpha})"
+
+
+def pool_cohorts(cohorts: pd.DataFrame) -> pd.DataFrame:
+    """One team's cohorts pooled per step over the cohorts whose window for the step has passed.
+
+    ``cohorts`` has ``step, step_order, step_label_de, cases, is_open, reached``;
+    the result has one row per step with ``cases`` (entries of the complete
+    cohorts), ``reached``, ``share`` (NULL where no entry of a complete cohort
+    is there to count), ``cohorts`` (how many complete cohort months went in)
+    and ``open_cases`` (entries of the cohorts still open for the step).
+    """
+    rows = []
+    for (order, step, label), part in cohorts.groupby(["step_order", "step", "step_label_de"], sort=True):
+        is_open = part["is_open"].astype(bool)
+        done = part[~is_open]
+        cases, reached = float(done["cases"].sum()), float(done["reached"].fillna(0).sum())
+        rows.append({"step_order": order, "step": step, "step_label_de": label, "cases": cases, "reached": reached,
+                     "share": 100.0 * reached / cases if cases else None, "cohorts": len(done),
+                     "open_cases": float(part.loc[is_open, "cases"].sum())})
+    return pd.DataFrame(rows, columns=["step_order", "step", "step_label_de", "cases", "reached", "share", "cohorts",
+                                       "open_cases"])
+
+
+def cohort_funnel(series: list[tuple[str, pd.DataFrame, str]], *, title: str) -> go.Figure:
+    """The steps of the funnel as horizontal bars, one bar per series (team, job center).
+
+    ``series`` holds ``(name, pooled frame from pool_cohorts, colour)``. A step
+    whose entries are all in cohorts still open for it shows "noch offen"
+    instead of a bar; one without any entry shows "–".
+    """
+    fig = go.Figure()
+    for name, pooled, color in series:
+        texts, hover = [], []
+        for _, row in pooled.iterrows():
+            if row["share"] is None or pd.isna(row["share"]):
+                still_open = row["open_cases"] > 0  # entries whose window has not passed yet: not a 0
+                texts.append(OPEN_TEXT if still_open else "–")
+                hover.append(f"{row['step_label_de']}: {OPEN_TEXT} ({format_number(row['open_cases'])} Zugänge, "
+                             "deren Frist noch läuft)" if still_open else f"{row['step_label_de']}: keine Zugänge")
+                continue
+            share = format_number(row["share"], 1)
+            texts.append(f"{share} %")
+            hover.append(f"{row['step_label_de']}: {share} %<br>{format_number(row['reached'])} von "
+                         f"{format_number(row['cases'])} Zugängen aus {format_number(row['cohorts'])} "
+                         f"abgeschlossenen Zugangsmonaten")
+        fig.add_trace(go.Bar(
+            y=pooled["step_label_de"], x=[0 if s is None or pd.isna(s) else s for s in pooled["share"]],
+            name=name, orientation="h", marker={"color": color}, text=texts, textposition="outside",
+            cliponaxis=False, customdata=hover, hovertemplate="%{customdata}<extra>%{fullData.name}</extra>"))
+    _layout(fig, title, height=320)
+    fig.update_layout(barmode="group", bargap=0.25)
+    fig.update_yaxes(autorange="reversed", title_text=None, type="category")
+    fig.update_xaxes(title_text="Anteil der Zugänge (%)", range=[0, 112], ticksuffix=" %")
+    return fig
+
+
+def cohort_heatmap(cohorts: pd.DataFrame, *, title: str) -> go.Figure:
+    """One team's cohorts: steps (rows) × entry months (columns), the share in each cell; "noch offen"
+    where the window has not passed for the month yet, "–" where nobody entered."""
+    steps = cohorts.drop_duplicates("step").sort_values("step_order")
+    months = sorted(pd.to_datetime(cohorts["cohort_month"]).unique())
+    grid = cohorts.assign(cohort_month=pd.to_datetime(cohorts["cohort_month"])).set_index(["step", "cohort_month"])
+    show_text = len(months) <= 12  # wider grids get too narrow cells: then the hover says it, grey = open
+    z, text, hover = [], [], []
+    for _, step in steps.iterrows():
+        z_row, t_row, h_row = [], [], []
+        for month in months:
+            cell = grid.loc[(step["step"], month)] if (step["step"], month) in grid.index else None
+            label = f"{month_label(pd.Timestamp(month).date())}<br>{step['step_label_de']}"
+            if cell is None or bool(cell["is_open"]):
+                z_row.append(None)
+                t_row.append(OPEN_TEXT if show_text else "")
+                h_row.append(f"{label}: {OPEN_TEXT}")
+            elif pd.isna(cell["share"]):
+                z_row.append(None)
+                t_row.append("–")
+                h_row.append(f"{label}: keine Zugänge")
+            else:
+                z_row.append(float(cell["share"]))
+                t_row.append(format_number(cell["share"], 0) if show_text else "")
+                h_row.append(f"{label}: {format_number(cell['share'], 1)} % ({format_number(cell['reached'])} von "
+                             f"{format_number(cell['cases'])} Zugängen)")
+        z.append(z_row)
+        text.append(t_row)
+        hover.append(h_row)
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[pd.Timestamp(m).strftime("%m.%Y") for m in months], y=list(steps["step_label_de"]), text=text,
+        texttemplate="%{text}", textfont={"size": 11}, customdata=hover,
+        hovertemplate="%{customdata}<extra></extra>", colorscale=HEAT_SCALE, zmin=0, zmax=100, xgap=2, ygap=2,
+        colorbar={"title": {"text": "Anteil (%)"}, "ticksuffix": " %"}))
+    _layout(fig, title, height=300)
+    fig.update_layout(plot_bgcolor="#F2F4F6")  # "noch offen" cells show this neutral grey
+    fig.update_xaxes(title_text="Zugangsmonat", type="category")
+    fig.update_yaxes(title_text=None, autorange="reversed", type="category")
+    return fig
+
+
+def survival_chart(curves: list[tuple[str, pd.DataFrame, str]], *, title: str) -> go.Figure:
+    """Kaplan–Meier curves as the estimated share with integration, ``1 - S(t)``, over months since entry,
+    each with its 95 % band. ``curves`` holds ``(name, survival_curves rows, colour)``."""
+    fig = go.Figure()
+    for name, curve, color in curves:
+        if curve.empty:
+            continue
+        months = curve["day"] / DAYS_PER_MONTH
+        share = 100 * (1 - curve["survival"])
+        low, high = 100 * (1 - curve["ci_high"]), 100 * (1 - curve["ci_low"])
+        fig.add_trace(go.Scatter(x=months, y=high, mode="lines", line={"width": 0, "shape": "hv"},
+                                 hoverinfo="skip", showlegend=False, legendgroup=name))
+        fig.add_trace(go.Scatter(x=months, y=low, mode="lines", line={"width": 0, "shape": "hv"}, fill="tonexty",
+                                 fillcolor=_band_rgba(color, 0.18), hoverinfo="skip", name=f"{name}: 95-%-Band",
+                                 legendgroup=name, showlegend=False))
+        hover = [f"nach {format_number(m, 1)} Monaten ({format_number(d)} Tagen): {format_number(s, 1)} % "
+                 f"(95 %: {format_number(lo, 1)}–{format_number(hi, 1)} %)<br>{format_number(r)} Fälle noch ohne "
+                 "Integration und im Leistungsbezug"
+                 for m, d, s, lo, hi, r in zip(months, curve["day"], share, low, high, curve["at_risk"], strict=True)]
+        fig.add_trace(go.Scatter(x=months, y=share, mode="lines", name=name, legendgroup=name,
+                                 line={"color": color, "width": 2.5, "shape": "hv"}, customdata=hover,
+                                 hovertemplate="%{customdata}<extra>%{fullData.name}</extra>"))
+    _layout(fig, title, height=380, y_title="geschätzter Anteil mit Integration (%)")
+    fig.update_xaxes(title_text="Monate seit Zugang", rangemode="tozero", dtick=6)
+    fig.update_yaxes(rangemode="tozero", ticksuffix=" %")
+    return fig
+
+
+def stage_sankey(transitions: pd.DataFrame, *, title: str, min_share: float = 1.0) -> go.Figure:
+    """The cases' paths through the stages as a Sankey diagram, left to right by position in the path.
+
+    ``transitions`` are ``case_transitions`` rows of one team and period; links
+    below ``min_share`` percent of the cases are left out so the picture stays
+    readable (the full sequences are in the variants and the event log).
+    """
+    links = transitions[transitions["share"] >= min_share]
+    nodes: dict[tuple[int, str], int] = {}
+    labels, colors = [], []
+
+    def node(position: int, stage: str, label: str) -> int:
+        if (position, stage) not in nodes:
+            nodes[(position, stage)] = len(labels)
+            labels.append(label)
+            colors.append(STAGE_COLORS.get(stage, PALETTE["expected"]))
+        return nodes[(position, stage)]
+
+    source, target, value, hover = [], [], [], []
+    for _, row in links.iterrows():
+        source.append(node(int(row["step"]), row["from_stage"], row["from_stage_de"]))
+        target.append(node(int(row["step"]) + 1, row["to_stage"], row["to_stage_de"]))
+        value.append(int(row["cases"]))
+        days = "" if pd.isna(row["median_days"]) else f", im Median nach {format_number(row['median_days'])} Tagen"
+        hover.append(f"{row['from_stage_de']} → {row['to_stage_de']}: {format_number(row['cases'])} Fälle "
+                     f"({format_number(row['share'], 1)} %){days}")
+    fig = go.Figure(go.Sankey(
+        arrangement="snap",
+        node={"label": labels, "color": colors, "pad": 14, "thickness": 14, "line": {"width": 0},
+              "hovertemplate": "%{label}: %{value:,.0f} Fälle<extra></extra>"},
+        link={"source": source, "target": target, "value": value, "customdata": hover,
+              "color": "rgba(94, 107, 120, 0.18)", "hovertemplate": "%{customdata}<extra></extra>"},
+        valueformat=",.0f"))
+    _layout(fig, title, height=440)
+    return fig

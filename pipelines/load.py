@@ -8,13 +8,15 @@ reader sees the old snapshot or the new one, and a failed load changes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import json
 import os
 import shutil
 import tempfile
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -180,14 +182,63 @@ def _load(source: Path, db: Path, as_of: dt.date | None, mapping_path: Path | No
         if src and src.path.stat().st_size > max_bytes:
             raise LoadError(src.path.name, f"the file is larger than load.max_file_mb = {settings.load.max_file_mb}",
                             expected="a smaller export or a higher limit in the configuration")
-    db.parent.mkdir(parents=True, exist_ok=True)
-    _check_target(db)
-    tmp = db.with_name(f".{db.name}.building-{os.getpid()}")
-    work_dir = Path(tempfile.mkdtemp(prefix=".steering-load-", dir=db.parent))
-    for stale in (tmp, tmp.with_name(tmp.name + ".wal")):
-        stale.unlink(missing_ok=True)
-    con = _connect(tmp, settings)
     try:
+        db.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LoadError(str(db), f"the folder of the database cannot be created ({exc.strerror})",
+                        expected="a writable folder") from None
+    _check_target(db)
+    with _exclusive(db):
+        _clean_stale(db)
+        return _build_and_swap(source, db, files, contract, mapping, as_of, settings, progress, started)
+
+
+@contextlib.contextmanager
+def _exclusive(db: Path) -> Iterator[None]:
+    """One load per database at a time: a second one would race the first to the swap."""
+    lock = db.with_name(f".{db.name}.lock")
+    with lock.open("a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LoadError(str(db), "another load into this database is running",
+                            expected="one load at a time; try again when it has finished") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _clean_stale(db: Path) -> None:
+    """Remove what a killed load left behind (its temporary snapshot and work folder)."""
+    for path in db.parent.glob(f".{db.name}.building-*"):
+        pid = path.name.rsplit("-", 1)[-1].removesuffix(".wal")
+        if pid.isdigit() and not _pid_alive(int(pid)):
+            path.unlink(missing_ok=True)
+    for path in db.parent.glob(".steering-load-*"):
+        pid = path.name.split("-")[2]
+        if pid.isdigit() and not _pid_alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _build_and_swap(source: Path, db: Path, files: dict[str, SourceFile | None], contract: dict[str, Table],
+                    mapping: Mapping, as_of: dt.date | None, settings: Settings, progress: Progress,
+                    started: dt.datetime) -> LoadReport:
+    tmp = db.with_name(f".{db.name}.building-{os.getpid()}")
+    work_dir = Path(tempfile.mkdtemp(prefix=f".steering-load-{os.getpid()}-", dir=db.parent))
+    con = None
+    try:
+        con = _connect(tmp, settings)
         report = _build(con, source, db, files, contract, mapping, as_of, settings, progress, started, work_dir)
         con.execute("CHECKPOINT")
         con.close()
@@ -196,11 +247,17 @@ def _load(source: Path, db: Path, as_of: dt.date | None, mapping_path: Path | No
         os.replace(tmp, db)
         failures_log(db).unlink(missing_ok=True)
         return report
+    except (OSError, duckdb.IOException, duckdb.OutOfMemoryException) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise LoadError(str(db), f"the load could not finish ({first}); the old snapshot is unchanged",
+                        expected="enough free disk space and memory, and a writable folder beside the database"
+                        " (see database.memory_limit and database.temp_directory)") from None
     finally:
-        try:
-            con.close()
-        except duckdb.Error:
-            pass
+        if con is not None:
+            try:
+                con.close()
+            except duckdb.Error:
+                pass
         for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
             leftover.unlink(missing_ok=True)
         shutil.rmtree(work_dir, ignore_errors=True)
@@ -240,7 +297,7 @@ def _build(con: duckdb.DuckDBPyConnection, source: Path, db: Path, files: dict[s
             progress(f"{name}: no file (optional), empty table")
             continue
         progress(f"reading {src.path.name} ...")
-        read_into_raw(con, src, table, mapping, settings.load.encodings, work_dir)
+        read_into_raw(con, src, table, mapping, settings.load.encodings, work_dir, settings.load.max_line_kb)
         detail = ", ".join(x for x in (src.format, src.encoding, f"'{src.delimiter}'" if src.delimiter else None) if x)
         progress(f"{src.path.name}: {src.rows_read:,} rows read ({detail})")
     for model in discover(layers=("staging",)):

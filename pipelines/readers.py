@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from pipelines.contract import Table
@@ -74,12 +75,12 @@ def checksum(path: Path) -> str:
 
 
 def read_into_raw(con: duckdb.DuckDBPyConnection, src: SourceFile, table: Table, mapping: Mapping,
-                  encodings: list[str], work_dir: Path) -> None:
+                  encodings: list[str], work_dir: Path, max_line_kb: int = 1024) -> None:
     """Create ``raw.<table>`` from the file; fills in what was learned on ``src``."""
     src.size = src.path.stat().st_size
     src.sha256 = checksum(src.path)
     if src.format == "csv":
-        _read_csv(con, src, table, mapping, encodings, work_dir)
+        _read_csv(con, src, table, mapping, encodings, work_dir, max_line_kb)
     elif src.format == "xlsx":
         _read_xlsx(con, src, table, mapping.for_table(table.name))
     else:
@@ -153,6 +154,33 @@ def _decode_check(path: Path, encoding: str) -> tuple[bool, int | None, int | No
     return True, None, None
 
 
+def check_line_lengths(path: Path, max_bytes: int) -> None:
+    """Refuse a file with a line longer than ``max_bytes`` before DuckDB sees it.
+
+    Why: DuckDB's reader drops a very long last line without an error (seen with
+    DuckDB 2.0 and a 64 MB line), which would silently lose a row.
+    """
+    carry = 0  # length of the line running into the current block
+    lines = 0
+    with path.open("rb") as fh:
+        while block := fh.read(CHUNK):
+            ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
+            starts = np.concatenate(([-1], ends[:-1])) if len(ends) else np.array([], dtype=np.int64)
+            lengths = ends - starts - 1
+            if len(lengths):
+                lengths[0] += carry
+                carry = len(block) - ends[-1] - 1
+            else:
+                carry += len(block)
+            too_long = np.flatnonzero(lengths > max_bytes)
+            if len(too_long) or carry > max_bytes:
+                index = int(too_long[0]) if len(too_long) else len(lengths)
+                raise LoadError(path.name, f"the line is longer than {max_bytes // 1024} KB",
+                                line=lines + index + 1,
+                                expected="export rows of ordinary length (setting load.max_line_kb)")
+            lines += len(ends)
+
+
 def detect_encoding(path: Path, declared: str | None, candidates: list[str]) -> str:
     """BOM first, then the mapping's encoding, then the first candidate that decodes the whole file."""
     with path.open("rb") as fh:
@@ -206,7 +234,7 @@ def _first_line(path: Path) -> str:
 
 
 def _read_csv(con: duckdb.DuckDBPyConnection, src: SourceFile, table: Table, mapping: Mapping,
-              encodings: list[str], work_dir: Path) -> None:
+              encodings: list[str], work_dir: Path, max_line_kb: int) -> None:
     name = src.path.name
     if src.size == 0:
         raise LoadError(name, "the file is empty (0 bytes), it has not even a header line",
@@ -216,6 +244,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, src: SourceFile, table: Table, map
     if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise LoadError(name, "the file contains binary data (NUL bytes), it is not a text table",
                         expected="a CSV text export")
+    check_line_lengths(src.path, max_line_kb * 1024)
     src.encoding = detect_encoding(src.path, mapping.encoding, encodings)
     utf8 = _transcode(src.path, src.encoding, work_dir)
     header_line = _first_line(utf8)
@@ -224,9 +253,11 @@ def _read_csv(con: duckdb.DuckDBPyConnection, src: SourceFile, table: Table, map
     positions = map_header(src, header, table, mapping.for_table(table.name))
     columns = {f"c{i}": "VARCHAR" for i in range(len(header))}
     source = ("read_csv(?, delim = ?, header = false, skip = 1, columns = ?, quote = '\"', escape = '\"',"
-              " auto_detect = false, strict_mode = true, null_padding = false, all_varchar = true)")
+              " auto_detect = false, strict_mode = true, null_padding = false, all_varchar = true,"
+              " max_line_size = ?)")
     try:
-        _raw_table_from_select(con, table, positions, source, [str(utf8), src.delimiter, columns])
+        _raw_table_from_select(con, table, positions, source,
+                               [str(utf8), src.delimiter, columns, max_line_kb * 1024])
     except duckdb.Error as exc:
         raise _csv_error(name, str(exc), len(header), src.delimiter, utf8) from None
 
@@ -245,8 +276,11 @@ def _first_ragged_row(path: Path, n_fields: int, delimiter: str) -> tuple[int, i
 def _csv_error(name: str, message: str, n_fields: int, delimiter: str, path: Path) -> LoadError:
     line = re.search(r"Line:\s*(\d+)", message)
     found = re.search(r"Expected Number of Columns:\s*(\d+)\s*Found:\s*(\d+)", message)
-    ragged = None if line else _first_ragged_row(path, n_fields, delimiter)
-    if found:
+    too_long = re.search(r"[Mm]aximum line size", message)
+    ragged = None if line or too_long else _first_ragged_row(path, n_fields, delimiter)
+    if too_long:
+        problem = "a line is longer than load.max_line_kb allows"
+    elif found:
         problem = f"the row has {found.group(2)} fields but the header has {found.group(1)}"
     elif ragged:
         problem = f"the row has {ragged[1]} fields but the header has {n_fields}"
@@ -286,7 +320,7 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, src: SourceFile, table: Table, tm
         raise LoadError(name, f"the workbook would unpack to {unpacked // 2**20} MB from "
                         f"{src.size // 2**20} MB; refusing a possible zip bomb", expected="an ordinary export")
     try:
-        wb = load_workbook(src.path, read_only=True, data_only=True)
+        wb = load_workbook(src.path, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many types for broken files
         raise LoadError(name, f"the workbook cannot be opened ({type(exc).__name__}: {exc})",
                         expected="an .xlsx file saved by Excel or LibreOffice") from None

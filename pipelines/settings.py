@@ -27,6 +27,7 @@ class DatabaseSettings:
 @dataclass(frozen=True)
 class LoadSettings:
     max_file_mb: int = 4096
+    max_line_kb: int = 1024
     encodings: list[str] = field(default_factory=lambda: ["utf-8", "cp1252"])
 
 

@@ -125,6 +125,7 @@ def test_every_page_in_chromium(server: tuple[str, Path], browser, shots: Path) 
     pages = [  # (url path, link in the sidebar, heading, tile label or text, key figure)
         ("", "Überblick", "Überblick", facts["label"], german(facts["integrations"], 0)),
         ("team", "Team", "Team", "Team, Vorjahr und Jobcenter", None),
+        ("fallverlaeufe", "Fallverläufe", "Fallverläufe", "So lesen Sie die Kurve", None),
         ("datenqualitaet", "Datenqualität", "Datenqualität",
          f"Datenqualitätswert {MONTHS_DE[month.month - 1]} {month.year}", german(facts["score"], 1) + " %"),
         ("ziele", "Zielerreichung", "Zielerreichung", None, None),

@@ -59,7 +59,8 @@ def _contact(cid, pid, day, kind="first_interview") -> dict:
 
 
 def _plan(kid, pid, day) -> dict:
-    return {"plan_id": kid, "person_id": pid, "plan_date": day, "next_review_date": "", "recorded_at": f"{day} 10:00:00"}
+    return {"plan_id": kid, "person_id": pid, "plan_date": day, "next_review_date": "",
+            "recorded_at": f"{day} 10:00:00"}
 
 
 def _measure(mid, pid, start, end, kind="fbw") -> dict:
