@@ -22,3 +22,13 @@ class LoadError(Exception):
         if expected:
             text += f" (expected {expected})"
         super().__init__(text)
+
+
+WRITE_FAILURES = ("could not write", "no space left", "file too large", "failed to commit", "read-only file system",
+                  "permission denied", "disk quota")
+
+
+def is_write_failure(exc: BaseException) -> bool:
+    """DuckDB reports a full disk with several exception types; the message is what they share."""
+    text = str(exc).lower()
+    return isinstance(exc, OSError) or any(marker in text for marker in WRITE_FAILURES)

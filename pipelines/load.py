@@ -24,7 +24,7 @@ import duckdb
 
 from pipelines.compute import compute_all
 from pipelines.contract import TYPE_EXPECTATION, Table, load_contract
-from pipelines.errors import LoadError
+from pipelines.errors import LoadError, is_write_failure
 from pipelines.goals import validate_targets
 from pipelines.mapping import Mapping, read_mapping
 from pipelines.readers import FORMATS, SourceFile, find_source_file, read_into_raw
@@ -247,7 +247,9 @@ def _build_and_swap(source: Path, db: Path, files: dict[str, SourceFile | None],
         os.replace(tmp, db)
         failures_log(db).unlink(missing_ok=True)
         return report
-    except (OSError, duckdb.IOException, duckdb.OutOfMemoryException) as exc:
+    except (OSError, duckdb.Error) as exc:
+        if not (is_write_failure(exc) or isinstance(exc, duckdb.OutOfMemoryException)):
+            raise
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise LoadError(str(db), f"the load could not finish ({first}); the old snapshot is unchanged",
                         expected="enough free disk space and memory, and a writable folder beside the database"

@@ -26,7 +26,7 @@ import numpy as np
 import pyarrow as pa
 
 from pipelines.contract import Table
-from pipelines.errors import LoadError
+from pipelines.errors import LoadError, is_write_failure
 from pipelines.mapping import Mapping, TableMapping
 
 FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
@@ -259,6 +259,8 @@ def _read_csv(con: duckdb.DuckDBPyConnection, src: SourceFile, table: Table, map
         _raw_table_from_select(con, table, positions, source,
                                [str(utf8), src.delimiter, columns, max_line_kb * 1024])
     except duckdb.Error as exc:
+        if is_write_failure(exc):
+            raise  # a full disk or unwritable folder, not a problem of the file: load.py words it
         raise _csv_error(name, str(exc), len(header), src.delimiter, utf8) from None
 
 

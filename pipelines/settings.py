@@ -38,13 +38,39 @@ class DashboardSettings:
 
 
 @dataclass(frozen=True)
+class ReviewSettings:
+    path: str = ""
+    backup_dir: str = ""
+    backup_keep: int = 10
+
+
+@dataclass(frozen=True)
+class AccessSettings:
+    mode: str = "demo"
+    file: str = "access.yaml"
+    demo_user: str = "analyst"
+    identity_claim: str = "email"
+    manager_fixlists: bool = False
+
+
+@dataclass(frozen=True)
+class PrivacySettings:
+    min_cell_size: int = 5
+    pseudonym_key_file: str = ""
+
+
+@dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     load: LoadSettings = field(default_factory=LoadSettings)
     dashboard: DashboardSettings = field(default_factory=DashboardSettings)
+    reviews: ReviewSettings = field(default_factory=ReviewSettings)
+    access: AccessSettings = field(default_factory=AccessSettings)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
 
 
-SECTIONS = {"database": DatabaseSettings, "load": LoadSettings, "dashboard": DashboardSettings}
+SECTIONS = {"database": DatabaseSettings, "load": LoadSettings, "dashboard": DashboardSettings,
+            "reviews": ReviewSettings, "access": AccessSettings, "privacy": PrivacySettings}
 
 
 class SettingsError(ValueError):

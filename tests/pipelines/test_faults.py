@@ -1,0 +1,147 @@
+"""Faults during a load: killed processes, a full disk, little memory, readers during reloads."""
+
+from __future__ import annotations
+
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.load import load_folder
+from pipelines.settings import load_settings
+from tests.conftest import SAMPLE_DIR, tiny_job_center, write_canonical
+
+STEERING = str(Path(sys.executable).with_name("steering"))
+
+
+def fingerprint(db: Path) -> tuple:
+    """What the dashboard would read: the run, the metric rows and a checksum of their values."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(
+            "SELECT (SELECT max(run_id) FROM load_runs WHERE status = 'success'),"
+            " (SELECT count(*) FROM metric_values), (SELECT sum(hash(team_id, month, metric_id, value))"
+            " FROM metric_values)").fetchall()[0]
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, tuple]:
+    db = tmp_path_factory.mktemp("good") / "steering.duckdb"
+    load_folder(SAMPLE_DIR, db)
+    return db, fingerprint(db)
+
+
+@pytest.mark.parametrize("delay", [0.3, 0.8, 1.3, 1.8, 2.5])
+def test_killed_load_leaves_the_last_good_snapshot(tmp_path: Path, good: tuple, delay: float) -> None:
+    db = tmp_path / "steering.duckdb"
+    shutil.copy(good[0], db)
+    loader = subprocess.Popen([STEERING, "load", str(SAMPLE_DIR), "--db", str(db)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(delay)
+    loader.send_signal(signal.SIGKILL)
+    loader.wait()
+    assert fingerprint(db) == good[1], "a killed load must not change the snapshot"
+    report = load_folder(SAMPLE_DIR, db)  # the next load succeeds and cleans up after the dead one
+    assert report.run_id == 2
+    leftovers = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".steering")
+                       and not p.name.endswith(".lock"))
+    assert leftovers == []
+
+
+def _limit_file_size() -> None:
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit then fails with EFBIG
+    resource.setrlimit(resource.RLIMIT_FSIZE, (2 * 2**20, 2 * 2**20))
+
+
+def test_full_disk_gives_a_clear_error_and_keeps_the_snapshot(tmp_path: Path, good: tuple) -> None:
+    db = tmp_path / "steering.duckdb"
+    shutil.copy(good[0], db)
+    result = subprocess.run([STEERING, "load", str(SAMPLE_DIR), "--db", str(db)], capture_output=True, text=True,
+                            preexec_fn=_limit_file_size, timeout=300)
+    assert result.returncode == 1, result.stderr
+    assert "database is unchanged" in result.stderr and "disk space" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert fingerprint(db) == good[1]
+
+
+def test_unwritable_target_gives_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    result = subprocess.run([STEERING, "load", str(SAMPLE_DIR), "--db", str(blocker / "steering.duckdb")],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1
+    assert "cannot be created" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_low_memory_limit_spills_instead_of_crashing(tmp_path: Path, good: tuple) -> None:
+    config = tmp_path / "steering.toml"
+    config.write_text(f'[database]\nmemory_limit = "80MB"\nthreads = 1\ntemp_directory = "{tmp_path / "spill"}"\n',
+                      encoding="utf-8")
+    db = tmp_path / "steering.duckdb"
+    load_folder(SAMPLE_DIR, db, settings=load_settings(config, env={}))
+    assert fingerprint(db)[1:] == good[1][1:], "a low memory limit must not change any figure"
+
+
+def test_second_concurrent_load_is_refused(tmp_path: Path) -> None:
+    db = tmp_path / "steering.duckdb"
+    first = subprocess.Popen([STEERING, "load", str(SAMPLE_DIR), "--db", str(db)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(0.5)
+        second = subprocess.run([STEERING, "load", str(SAMPLE_DIR), "--db", str(db)], capture_output=True,
+                                text=True, timeout=300)
+    finally:
+        first.wait()
+    assert first.returncode == 0
+    assert second.returncode == 1 and "another load into this database is running" in second.stderr
+
+
+def test_reader_during_three_loads_sees_whole_snapshots(tmp_path: Path) -> None:
+    """Each load has another number of contacts; a read must see the run id and its own count."""
+    db = tmp_path / "steering.duckdb"
+    sources = []
+    for n in range(4):
+        tables = tiny_job_center()
+        tables["contacts"] = tables["contacts"][: n % 3 + 1]
+        sources.append(write_canonical(tmp_path / f"src{n}", tables))
+    load_folder(sources[0], db)
+    expected = {1: 1, 2: 2, 3: 3, 4: 1}  # run id -> contacts of that snapshot
+    errors: list[BaseException] = []
+    seen: list[tuple[int, int]] = []
+    done = threading.Event()
+
+    def hammer() -> None:
+        while not done.is_set():
+            try:
+                con = duckdb.connect(str(db), read_only=True)
+                try:
+                    seen.append(con.execute(
+                        "SELECT (SELECT max(run_id) FROM load_runs), (SELECT count(*) FROM staging.contacts)"
+                    ).fetchall()[0])
+                finally:
+                    con.close()
+            except BaseException as exc:  # noqa: BLE001 - every reader error fails the test
+                errors.append(exc)
+
+    reader = threading.Thread(target=hammer)
+    reader.start()
+    try:
+        for source in sources[1:]:
+            result = subprocess.run([STEERING, "load", str(source), "--db", str(db)], capture_output=True,
+                                    text=True, timeout=300)
+            assert result.returncode == 0, result.stderr
+    finally:
+        done.set()
+        reader.join()
+    assert errors == []
+    assert seen and all(expected[run] == contacts for run, contacts in seen), set(seen)
+    assert {run for run, _ in seen} >= {1, 4}
