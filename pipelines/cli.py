@@ -52,12 +52,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="target file (.csv; .xlsx for fixlist)")
     p.add_argument("--db", type=Path, help="DuckDB file to read (default: database.path)")
     p.add_argument("--team", help="team id (fixlist only)")
+    p.add_argument("--no-suppression", action="store_true",
+                   help="metrics/dq: keep cells about fewer than privacy.min_cell_size persons (analysts' own "
+                        "work only; never pass such a file on)")
+    p.add_argument("--format", choices=["csv", "parquet"], default="csv",
+                   help="csv (default) or parquet: a folder partitioned by month")
+
+    p = sub.add_parser("review", help="write a team's review (Teamreflexion) as HTML or PDF")
+    p.add_argument("--team", required=True, help="team id")
+    p.add_argument("--month", required=True, help="month YYYY-MM")
+    p.add_argument("--out", type=Path, required=True, help="target file (.html or .pdf)")
+    p.add_argument("--db", type=Path, help="DuckDB file to read (default: database.path)")
+    p.add_argument("--compare", action="store_true", help="include the comparison with the job center")
 
     p = sub.add_parser("targets-template", help="write a targets file for a year to fill in")
     p.add_argument("--year", type=int, required=True, help="the year the targets are for, e.g. 2027")
     p.add_argument("--out", type=Path, required=True, help="file to write (.csv)")
     p.add_argument("--db", type=Path, help="DuckDB file with last year's figures (default: database.path)")
     p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+
+    p = sub.add_parser("archive", help="list archived Datenstände or compare two of them")
+    p.add_argument("action", choices=["list", "diff"])
+    p.add_argument("old", nargs="?", help="older as-of date (diff)")
+    p.add_argument("new", nargs="?", help="newer as-of date (diff)")
+    p.add_argument("--metric", help="only this metric (diff)")
+    p.add_argument("--out", type=Path, help="write the differences as CSV (diff)")
+    p.add_argument("--db", type=Path, help="database whose archive to use (default: database.path)")
 
     p = sub.add_parser("sample", help="write a synthetic German-style export")
     p.add_argument("out_dir", type=Path)
@@ -75,8 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings(args.config)
-        handler = {"load": cmd_load, "export": cmd_export, "sample": cmd_sample, "serve": cmd_serve,
-                   "targets-template": cmd_targets_template}
+        handler = {"load": cmd_load, "archive": cmd_archive, "export": cmd_export, "sample": cmd_sample,
+                   "serve": cmd_serve, "targets-template": cmd_targets_template, "review": cmd_review}
         return handler[args.command](args, settings)
     except (LoadError, SettingsError) as exc:
         err.print(f"[bold]Error:[/bold] {exc}", markup=True, soft_wrap=True)
@@ -122,8 +142,28 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines.exports import export
 
-    rows = export(args.what, _db(args, settings), args.out, team=args.team)
+    rows = export(args.what, _db(args, settings), args.out, team=args.team, fmt=args.format, settings=settings,
+                  suppress=not args.no_suppression)
     out.print(f"{rows:,} rows written to {args.out}", soft_wrap=True)
+    if args.what in ("metrics", "dq"):
+        if args.no_suppression:
+            err.print("Warning: small cells are NOT suppressed in this file; for your own analysis only, "
+                      "do not pass it on.", soft_wrap=True)
+        else:
+            out.print(f"Cells about fewer than {settings.privacy.min_cell_size} persons are left empty "
+                      "(privacy.min_cell_size).", soft_wrap=True)
+    return EXIT_OK
+
+
+def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
+    from pipelines.review import write_review
+
+    try:
+        month = dt.date.fromisoformat(f"{args.month}-01")
+    except ValueError:
+        raise LoadError("--month", f"'{args.month}' is not a month", expected="YYYY-MM") from None
+    path = write_review(_db(args, settings), args.team, month, args.out, settings=settings, compare=args.compare)
+    out.print(f"Review of team {args.team} for {month:%m.%Y} written to {path}", soft_wrap=True)
     return EXIT_OK
 
 
@@ -146,6 +186,25 @@ def cmd_targets_template(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_archive(args: argparse.Namespace, settings: Settings) -> int:
+    from pipelines import archive
+
+    folder = archive.archive_dir(_db(args, settings), settings)
+    if args.action == "list":
+        for name in archive.datenstaende(folder):
+            out.print(name)
+        return EXIT_OK
+    if not (args.old and args.new):
+        raise LoadError("archive diff", "two Datenstände are needed", expected="steering archive diff OLD NEW")
+    changes = archive.compare(folder, args.old, args.new, args.metric)
+    if args.out:
+        changes.to_csv(args.out, index=False, date_format="%Y-%m-%d")
+    out.print(f"{len(changes):,} figures differ between Datenstand {args.old} and {args.new}", soft_wrap=True)
+    if not args.out and len(changes):
+        out.print(changes.head(40).to_string(index=False), soft_wrap=True)
+    return EXIT_OK
+
+
 def cmd_sample(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines.sample import write_sample
 
@@ -160,6 +219,9 @@ def cmd_sample(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from pipelines.access import check_serve
+
+    check_serve(settings)  # demo mode (no login) only on localhost
     app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
     env = dict(os.environ, STEERING_DATABASE_PATH=str(_db(args, settings).resolve()))
     port = args.port or settings.dashboard.port

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines import archive
+from pipelines.agreements import backup_after_load
 from pipelines.compute import compute_all
 from pipelines.contract import TYPE_EXPECTATION, Table, load_contract
 from pipelines.errors import LoadError, is_write_failure
@@ -237,15 +239,23 @@ def _build_and_swap(source: Path, db: Path, files: dict[str, SourceFile | None],
     tmp = db.with_name(f".{db.name}.building-{os.getpid()}")
     work_dir = Path(tempfile.mkdtemp(prefix=f".steering-load-{os.getpid()}-", dir=db.parent))
     con = None
+    staged: Path | None = None
     try:
         con = _connect(tmp, settings)
         report = _build(con, source, db, files, contract, mapping, as_of, settings, progress, started, work_dir)
+        staged = archive.stage(con, db, settings, report.as_of, report.run_id)
         con.execute("CHECKPOINT")
         con.close()
         progress(f"swapping the new snapshot into {db}")
         db.with_name(db.name + ".wal").unlink(missing_ok=True)
         os.replace(tmp, db)
         failures_log(db).unlink(missing_ok=True)
+        try:
+            progress(f"archived as Datenstand {archive.publish(staged, settings).name}")
+            staged = None
+        except OSError as exc:  # the new snapshot is live; only its archive copy is missing
+            progress(f"warning: the Datenstand archive could not be written ({exc})")
+        backup_after_load(db, settings, progress)  # the agreements store, never rebuilt (pipelines/agreements.py)
         return report
     except (OSError, duckdb.Error) as exc:
         if not (is_write_failure(exc) or isinstance(exc, duckdb.OutOfMemoryException)):
@@ -255,6 +265,7 @@ def _build_and_swap(source: Path, db: Path, files: dict[str, SourceFile | None],
                         expected="enough free disk space and memory, and a writable folder beside the database"
                         " (see database.memory_limit and database.temp_directory)") from None
     finally:
+        archive.discard(staged)
         if con is not None:
             try:
                 con.close()

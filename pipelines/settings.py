@@ -60,6 +60,12 @@ class PrivacySettings:
 
 
 @dataclass(frozen=True)
+class ArchiveSettings:
+    path: str = ""
+    keep: int = 36
+
+
+@dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     load: LoadSettings = field(default_factory=LoadSettings)
@@ -67,10 +73,12 @@ class Settings:
     reviews: ReviewSettings = field(default_factory=ReviewSettings)
     access: AccessSettings = field(default_factory=AccessSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
+    archive: ArchiveSettings = field(default_factory=ArchiveSettings)
 
 
 SECTIONS = {"database": DatabaseSettings, "load": LoadSettings, "dashboard": DashboardSettings,
-            "reviews": ReviewSettings, "access": AccessSettings, "privacy": PrivacySettings}
+            "reviews": ReviewSettings, "access": AccessSettings, "privacy": PrivacySettings,
+            "archive": ArchiveSettings}
 
 
 class SettingsError(ValueError):

@@ -18,7 +18,9 @@ the team is the one responsible on the entry day.
             the exit but the spell lasted to 31.05. = d(M-1) -> integrated after 101 days
   S5 P5 T2  06.05.2024– open: contact 08.05.; a plan on 10.07.2024 lies after the
             Datenstand                              -> censored at 55 days
-  S9 P9     a non-employable spell: no case. S10 P10: starts after the Datenstand: no case.
+  S9 P9     a non-employable spell from 01.06.2022: no case, but the data begin in June 2022 (M0).
+  S11 P11   employable from 15.06.2022, in M0: no case (M0 holds the spells already running when
+            an export's history begins). S10 P10: starts after the Datenstand: no case.
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ def case_history() -> dict[str, list[dict]]:
     return {
         "teams": [{"team_id": "T1", "team_name": "Team Eins", "unit": "Ü25"},
                   {"team_id": "T2", "team_name": "Team Zwei", "unit": "Ü25"}],
-        "persons": [_person(f"P{i}") for i in range(1, 11)],
+        "persons": [_person(f"P{i}") for i in range(1, 12)],
         "benefit_spells": [
             _spell("S1", "P1", "2023-01-02", "2023-04-30", "integration"),
             _spell("S2", "P2", "2023-01-10"),
@@ -88,14 +90,16 @@ def case_history() -> dict[str, list[dict]]:
             _spell("S6", "P6", "2023-01-20"),
             _spell("S7", "P7", "2023-03-01", "2023-05-31", "other_income"),
             _spell("S8", "P8", "2023-06-05", "2023-08-31", "other"),
-            _spell("S9", "P9", "2023-06-01", "", "", employable="false"),
+            _spell("S9", "P9", "2022-06-01", "", "", employable="false"),
             _spell("S10", "P10", "2024-07-15"),
+            _spell("S11", "P11", "2022-06-15"),
         ],
         "assignments": [
             _assign("P1", "T1", "2023-01-01"), _assign("P2", "T1", "2023-01-10"), _assign("P3", "T1", "2023-01-15"),
             _assign("P4", "T1", "2023-02-01", "2023-06-30"), _assign("P4", "T2", "2023-07-01"),
             _assign("P5", "T2", "2024-05-06"), _assign("P6", "T2", "2023-01-01"), _assign("P7", "T2", "2023-03-01"),
-            _assign("P8", "T1", "2023-06-05"), _assign("P9", "T2", "2023-06-01"), _assign("P10", "T1", "2024-07-15"),
+            _assign("P8", "T1", "2023-06-05"), _assign("P9", "T2", "2022-06-01"), _assign("P10", "T1", "2024-07-15"),
+            _assign("P11", "T1", "2022-06-15"),
         ],
         "contacts": [
             _contact("C1", "P1", "2023-01-05"), _contact("C1b", "P1", "2023-02-01", "follow_up"),
@@ -139,7 +143,8 @@ def rows(con, sql: str, params: list | None = None) -> list[tuple]:
 # --- the event log ---------------------------------------------------------------------------------------------
 
 def test_cases_are_the_employable_spells_up_to_the_datenstand(con):
-    # S9 is not employable and S10 starts after the Datenstand; the team is the one on the entry day
+    # S9 is not employable, S11 starts in the first month of the data (June 2022) and S10 after the
+    # Datenstand; the team is the one on the entry day
     assert rows(con, "SELECT case_id, team_id, is_closed, case_end FROM marts.case_spells ORDER BY case_id") == [
         ("S1", "T1", True, D(2023, 4, 30)), ("S2", "T1", False, AS_OF), ("S3", "T1", True, D(2023, 3, 31)),
         ("S4", "T1", True, D(2023, 12, 31)), ("S5", "T2", False, AS_OF), ("S6", "T2", False, AS_OF),
@@ -169,7 +174,7 @@ def test_event_boundaries(con):
     assert seq["S5"] == "entry>first_contact"                   # the plan of 10.07.2024 is after the Datenstand
     assert seq["S7"] == "entry>exit>integration"                # integration in June after an exit on 31.05.
     assert seq["S2"] == "entry>first_contact>coop_plan>measure_start>measure_end"
-    assert "S9" not in seq and "S10" not in seq                 # not cases
+    assert not {"S9", "S10", "S11"} & set(seq)                  # not cases
     assert rows(con, "SELECT count(*) FROM case_events")[0][0] == 31  # 5+5+3+8+2+2+3+3 events
     assert rows(con, "SELECT min(event_index), count(DISTINCT case_id) FROM case_events WHERE activity = 'entry'"
                 ) == [(1, 8)]                                  # every case starts with its entry
