@@ -30,7 +30,7 @@ lint: setup
 	$(BIN)/ruff check .
 
 bench: setup
-	$(BIN)/python benchmarks/bench_load.py
+	$(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache

@@ -1,7 +1,10 @@
 """Router and shared frame of the dashboard (``steering serve`` runs this file).
 
-The frame draws the filters (month, unit, team) in the sidebar for every page;
-their values live in the URL (see ``dashboard/widgets.py``). Pages are one module
+The frame first finds out who is looking (``dashboard/auth.py``: OIDC login or the
+marked demo mode, role from the access file), then draws the filters (month, unit,
+team) in the sidebar for every page, limited to what the role may see; their
+values live in the URL (see ``dashboard/widgets.py``). Pages a role may not see
+are not in the navigation at all, so no URL reaches them. Pages are one module
 each under ``dashboard/app_pages/`` (run as page scripts, importable for
 tests); their order is the list below.
 """
@@ -15,9 +18,11 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `streamlit run` does not add the repo root
 
-from dashboard import data, widgets  # noqa: E402
+from dashboard import auth, data, widgets  # noqa: E402
 
 st.set_page_config(page_title="Steuerungsdashboard Jobcenter", layout="wide")
+
+USER = auth.current_user()  # stops here when nobody (or an unknown account) is signed in
 
 try:
     KEY = data.current_key()
@@ -35,7 +40,8 @@ pages = st.navigation([
     st.Page(PAGES / "case_progress.py", title="Fallverläufe", url_path="fallverlaeufe"),
     st.Page(PAGES / "data_quality.py", title="Datenqualität", url_path="datenqualitaet"),
     st.Page(PAGES / "goals.py", title="Zielerreichung", url_path="ziele"),
-    st.Page(PAGES / "pipeline.py", title="Pipeline", url_path="pipeline"),
+    st.Page(PAGES / "team_review.py", title="Teamreflexion", url_path="teamreflexion"),
+    *([st.Page(PAGES / "pipeline.py", title="Pipeline", url_path="pipeline")] if USER.may_see_pipeline else []),
 ])
-widgets.sidebar_filters(KEY)
+widgets.sidebar_filters(KEY, USER)
 pages.run()

@@ -27,6 +27,7 @@ PALETTE = {
 HEAT_SCALE = [[0.0, "#F5F0E6"], [0.5, "#BFD0DC"], [1.0, "#34627F"]]
 UNIT_AXIS = {"percent": "Prozent", "count": "Anzahl", "per_100": "je 100 eLb"}
 MONTH_TICKS = "%m.%Y"
+SUPPRESSED_HOVER = "weniger als die Mindestzahl an Personen – zum Schutz der Sozialdaten nicht ausgewiesen"
 
 
 def _layout(fig: go.Figure, title: str, *, height: int = 320, y_title: str | None = None) -> go.Figure:
@@ -141,8 +142,12 @@ def pass_rate_heatmap(rates: pd.DataFrame, rule_labels: dict[str, str], team_lab
             row = grid.loc[(team, rule)] if (team, rule) in grid.index else None
             rate = None if row is None or pd.isna(row["pass_rate"]) else float(row["pass_rate"])
             z_row.append(rate)
-            t_row.append("" if rate is None else format_number(rate, 1))
-            if rate is None:
+            hidden = row is not None and bool(row.get("suppressed", False))
+            t_row.append("–" if hidden else "" if rate is None else format_number(rate, 1))
+            if hidden:  # too few records checked to show (pipelines/suppression.py)
+                h_row.append(f"{team_labels.get(team, team)}<br>{rule} {rule_labels.get(rule, '')}<br>"
+                             f"{SUPPRESSED_HOVER}")
+            elif rate is None:
                 h_row.append(f"{team_labels.get(team, team)}<br>{rule} {rule_labels.get(rule, '')}<br>nichts geprüft")
             else:
                 h_row.append(f"{team_labels.get(team, team)}<br>{rule} {rule_labels.get(rule, '')}<br>"
@@ -291,6 +296,10 @@ def cohort_heatmap(cohorts: pd.DataFrame, *, title: str) -> go.Figure:
                 z_row.append(None)
                 t_row.append("–")
                 h_row.append(f"{label}: keine Zugänge")
+            elif bool(cell.get("suppressed", False)):  # too few entries to show (pipelines/suppression.py)
+                z_row.append(None)
+                t_row.append("–" if show_text else "")
+                h_row.append(f"{label}: {SUPPRESSED_HOVER}")
             else:
                 z_row.append(float(cell["share"]))
                 t_row.append(format_number(cell["share"], 0) if show_text else "")

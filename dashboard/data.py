@@ -150,26 +150,45 @@ def metric_catalog(key: Key) -> pd.DataFrame:
 _EMPTY_VALUES = ["team_id", "month", "metric_id", "value", "numerator", "denominator"]
 
 
+def min_cell_size() -> int:
+    """``privacy.min_cell_size``: breakdowns show no figure about fewer persons (pipelines/suppression.py)."""
+    return load_settings().privacy.min_cell_size
+
+
+@st.cache_data(show_spinner=False)
+def _protected_values(key: Key, min_size: int) -> pd.DataFrame:
+    """Every row of ``metric_values`` with small cells blanked (column ``suppressed``).
+
+    Why all rows at once: secondary suppression looks at every team of a month,
+    so the pattern is the same whichever team or role looks.
+    """
+    from pipelines.suppression import protect_metric_values
+
+    if "metric_values" not in table_names(key):
+        return pd.DataFrame(columns=[*_EMPTY_VALUES, "suppressed"])
+    values = _query(key, "SELECT * FROM metric_values ORDER BY team_id, metric_id, month")
+    units = dict(zip(metric_catalog(key)["metric_id"], metric_catalog(key)["unit"], strict=True))
+    out = protect_metric_values(values, units, min_size)
+    out["month"] = pd.to_datetime(out["month"])
+    return out
+
+
 @st.cache_data(show_spinner=False)
 def metric_values(key: Key, team_id: str) -> pd.DataFrame:
-    """Every metric of one team (or ``__all__``) over every month."""
-    if "metric_values" not in table_names(key):
-        return pd.DataFrame(columns=_EMPTY_VALUES)
-    return _query(key, "SELECT * FROM metric_values WHERE team_id = ? ORDER BY metric_id, month", (team_id,))
+    """Every metric of one team (or ``__all__``) over every month; small cells blanked (``suppressed``)."""
+    values = _protected_values(key, min_cell_size())
+    return values[values["team_id"] == team_id].reset_index(drop=True)
 
 
 @st.cache_data(show_spinner=False)
 def month_values(key: Key, month: dt.date) -> pd.DataFrame:
     """Every team's metrics in ``month`` and in the same month a year earlier (column ``prev_value``)."""
-    if "metric_values" not in table_names(key):
-        return pd.DataFrame(columns=[*_EMPTY_VALUES, "prev_value"])
-    return _query(key, """
-        SELECT c.team_id, c.month, c.metric_id, c.value, c.numerator, c.denominator, p.value AS prev_value
-        FROM metric_values c
-        LEFT JOIN metric_values p
-          ON p.team_id = c.team_id AND p.metric_id = c.metric_id AND p.month = c.month - INTERVAL 12 MONTH
-        WHERE c.month = ?
-        ORDER BY c.team_id, c.metric_id""", (month,))
+    values = _protected_values(key, min_cell_size())
+    now = values[values["month"] == pd.Timestamp(month)]
+    before = values[values["month"] == pd.Timestamp(month) - pd.DateOffset(months=12)]
+    before = before[["team_id", "metric_id", "value"]].rename(columns={"value": "prev_value"})
+    return now.merge(before, on=["team_id", "metric_id"], how="left").sort_values(
+        ["team_id", "metric_id"]).reset_index(drop=True)
 
 
 # --- data quality ---------------------------------------------------------------------------------------------
@@ -183,13 +202,17 @@ def dq_rules(key: Key) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False)
 def dq_pass_rates(key: Key, month: dt.date) -> pd.DataFrame:
-    """Pass rate in percent per team and rule in ``month`` (NULL where the rule checked nothing)."""
+    """Pass rate in percent per team and rule in ``month`` (NULL where the rule checked nothing); a rule that
+    checked fewer than ``privacy.min_cell_size`` records of a team is blanked (``suppressed``)."""
+    from pipelines.suppression import protect_pass_rates
+
     if "dq_results" not in table_names(key):
-        return pd.DataFrame(columns=["team_id", "rule_id", "checked", "failed", "pass_rate"])
-    return _query(key, """
+        return pd.DataFrame(columns=["team_id", "rule_id", "checked", "failed", "pass_rate", "suppressed"])
+    rates = _query(key, """
         SELECT team_id, rule_id, checked, failed,
                CASE WHEN checked > 0 THEN 100.0 * (checked - failed) / checked END AS pass_rate
         FROM dq_results WHERE month = ? ORDER BY team_id, rule_id""", (month,))
+    return protect_pass_rates(rates, min_cell_size())
 
 
 @st.cache_data(show_spinner=False)
@@ -257,15 +280,23 @@ def case_periods(key: Key) -> list[str]:
 
 @st.cache_data(show_spinner=False)
 def case_cohorts(key: Key, team_ids: tuple[str, ...], first: dt.date | None, last: dt.date) -> pd.DataFrame | None:
-    """Entry cohorts of the given teams with cohort months in ``first .. last`` (``first`` None: from the start)."""
+    """Entry cohorts of the given teams with cohort months in ``first .. last`` (``first`` None: from the start).
+
+    ``suppressed`` marks the cells a chart must show as "–" (fewer than
+    ``privacy.min_cell_size`` entries, or their complement); it is worked out
+    over every team of the window, so the pattern does not depend on who looks.
+    """
+    from pipelines.suppression import cohort_mask
+
     if not has_case_progress(key):
         return None
-    return _query(key, """
+    cohorts = _query(key, """
         SELECT team_id, cohort_month, step, step_order, step_label_de, cases, is_open, reached, share
         FROM case_cohorts
-        WHERE team_id IN (SELECT unnest(?::VARCHAR[])) AND (?::DATE IS NULL OR cohort_month >= ?::DATE)
-          AND cohort_month <= ?::DATE
-        ORDER BY team_id, cohort_month, step_order""", (list(team_ids), first, first, last))
+        WHERE (?::DATE IS NULL OR cohort_month >= ?::DATE) AND cohort_month <= ?::DATE
+        ORDER BY team_id, cohort_month, step_order""", (first, first, last))
+    cohorts["suppressed"] = cohort_mask(cohorts, min_cell_size()).to_numpy()
+    return cohorts[cohorts["team_id"].isin(team_ids)].reset_index(drop=True)
 
 
 @st.cache_data(show_spinner=False)

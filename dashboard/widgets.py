@@ -17,6 +17,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.formats import format_number, month_key, month_label
+from pipelines.access import User
 
 __all__ = ["Filters", "current_filters", "format_number", "sidebar_filters", "team_label"]
 
@@ -76,10 +77,20 @@ def _commit(param: str, value: str) -> None:
         del st.query_params[param]
 
 
-def sidebar_filters(key: data.Key) -> Filters | None:
-    """Draw the filters in the sidebar; None when there are no computed months yet."""
+def sidebar_filters(key: data.Key, user: User | None = None) -> Filters | None:
+    """Draw the filters in the sidebar; None when there are no computed months yet.
+
+    A ``team`` user's lists hold only its own team and unit, so a team id of
+    another team in the URL falls back to the own team like any unknown value.
+    """
     months = data.months(key)
     teams = data.teams(key)
+    if user is not None and not user.all_teams:
+        teams = teams[teams["team_id"] == user.team_id]
+        if teams.empty:
+            st.error(f"Das Team {user.team_id} Ihres Zugangs ist in diesem Datenstand nicht vorhanden. Bitte wenden "
+                     "Sie sich an das Controlling.")
+            st.stop()
     if not months or teams.empty:
         return None
     names = dict(zip(teams["team_id"], teams["team_name"].fillna(teams["team_id"]), strict=True))

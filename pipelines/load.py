@@ -313,6 +313,7 @@ def _build(con: duckdb.DuckDBPyConnection, source: Path, db: Path, files: dict[s
         read_into_raw(con, src, table, mapping, settings.load.encodings, work_dir, settings.load.max_line_kb)
         detail = ", ".join(x for x in (src.format, src.encoding, f"'{src.delimiter}'" if src.delimiter else None) if x)
         progress(f"{src.path.name}: {src.rows_read:,} rows read ({detail})")
+    progress("staging: typing values, checking keys")
     for model in discover(layers=("staging",)):
         build_table(con, model)
     reports = [_reject_and_count(con, run_id, contract[name], src) for name, src in files.items()]

@@ -136,8 +136,10 @@ def cohort_mask(cohorts: pd.DataFrame, min_size: int = DEFAULT_MIN_SIZE) -> pd.S
     """Entry cohorts (``team_id, cohort_month, step, cases, ...``): cells of fewer than ``min_size`` cases.
 
     Groupings: the teams of a cohort month and step (total ``__all__``) and the
-    cohort months of a team and step (their pooled value is the funnel).
+    cohort months of a team and step (their pooled value is the funnel). Cohorts
+    still open for a step (``is_open``) show no figure and take no part.
     """
     frame = cohorts.reset_index(drop=True)
+    exempt = frame["is_open"].astype(bool) if "is_open" in frame else None
     return suppression_mask(frame, "cases", [["cohort_month", "step"], ["team_id", "step"]], min_size,
-                            is_total=frame["team_id"] == ALL)
+                            is_total=frame["team_id"] == ALL, exempt=exempt)

@@ -180,17 +180,25 @@ def test_event_boundaries(con):
                 ) == [(1, 8)]                                  # every case starts with its entry
 
 
-def test_export_events_is_the_event_log_in_process_mining_shape(db, tmp_path):
+def test_export_events_is_the_event_log_in_process_mining_shape(db, tmp_path, monkeypatch):
+    from pipelines.pseudonyms import KEY_ENV, pseudonym
+
+    key = "0123456789abcdef0123456789abcdef"
+    monkeypatch.setenv(KEY_ENV, key)  # the export carries keyed pseudonyms of case, person and record ids
     out = tmp_path / "events.csv"
     assert export("events", db, out) == 31
     with out.open(encoding="utf-8") as fh:
         table = list(csv.DictReader(fh))
     assert list(table[0]) == ["case_id", "event_index", "activity", "activity_de", "timestamp", "person_id",
                               "team_id", "detail", "source_table", "record_id"]
-    assert table[0] == {"case_id": "S1", "event_index": "1", "activity": "entry", "activity_de": "Zugang",
-                        "timestamp": "2023-01-02 00:00:00", "person_id": "P1", "team_id": "T1", "detail": "",
-                        "source_table": "benefit_spells", "record_id": "S1"}
-    assert [r["case_id"] for r in table] == sorted(r["case_id"] for r in table)  # ordered by case, then index
+    s4 = [r for r in table if r["case_id"] == pseudonym(key.encode(), "case", "S4")]
+    assert [r["event_index"] for r in s4] == [str(i) for i in range(1, 9)]      # one case, in time order
+    assert s4[0] == {"case_id": pseudonym(key.encode(), "case", "S4"), "event_index": "1", "activity": "entry",
+                     "activity_de": "Zugang", "timestamp": "2023-02-01 00:00:00",
+                     "person_id": pseudonym(key.encode(), "person", "P4"), "team_id": "T1", "detail": "",
+                     "source_table": "benefit_spells", "record_id": pseudonym(key.encode(), "record", "S4")}
+    cases = [r["case_id"] for r in table]
+    assert cases == sorted(cases) and len(set(cases)) == 8                      # grouped by case
 
 
 # --- entry cohorts -----------------------------------------------------------------------------------------------

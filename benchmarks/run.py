@@ -1,0 +1,127 @@
+"""Pipeline benchmark: load, compute by layer, peak memory and database size per sample size.
+
+Prints medians over several runs and the ratio against a floor measured in the
+same run (DuckDB reading every input file once, doing nothing else), because
+these machines are shared and noisy: the ratio is what to compare over time.
+
+    python benchmarks/run.py                              # 12,000 and 200,000 persons, 3 runs
+    python benchmarks/run.py --persons 12000 200000 1000000
+    python benchmarks/run.py --persons 2000 --runs 5 --memory-limit 2GB
+
+Columns: read = files into raw text tables, stage = typing/rejects, core, rules,
+metrics, marts (goals, case progress), total = the whole `steering load`; floor =
+DuckDB reading the same files once; ratio = total / floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pipelines.sample import write_sample  # noqa: E402
+
+CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+from pipelines.load import load_folder
+from pipelines.settings import load_settings
+phases = {}
+state = {"phase": "read", "t": time.perf_counter()}
+def progress(message):
+    now = time.perf_counter()
+    phases[state["phase"]] = phases.get(state["phase"], 0.0) + now - state["t"]
+    head = message.split(":", 1)[0]
+    if message.startswith(("as-of", "staging")):
+        head = "stage"
+    elif head not in ("core", "rules", "metrics", "marts", "survival"):
+        head = "read" if state["phase"] == "read" and not message.startswith("swapping") else state["phase"]
+    if message.startswith(("swapping", "archived")):
+        head = "swap"
+    state["phase"], state["t"] = head, now
+t0 = time.perf_counter()
+report = load_folder(Path(sys.argv[1]), Path(sys.argv[2]), settings=load_settings(sys.argv[3] or None),
+                     progress=progress)
+progress("end")
+elapsed = time.perf_counter() - t0
+print(json.dumps({"seconds": elapsed, "phases": phases, "rows": report.rows_read,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def utf8_copies(source: Path, target: Path) -> Path:
+    """UTF-8 copies of the Windows-1252 export, made outside the timing: DuckDB reads only UTF-8."""
+    target.mkdir()
+    for path in source.glob("*.csv"):
+        (target / path.name).write_text(path.read_text(encoding="cp1252"), encoding="utf-8")
+    return target
+
+
+def read_floor(utf8: Path) -> float:
+    """Seconds DuckDB needs to read every CSV once into a table (the floor no pipeline can beat)."""
+    con = duckdb.connect()
+    t0 = time.perf_counter()
+    for path in sorted(utf8.glob("*.csv")):
+        con.execute("CREATE OR REPLACE TABLE t AS SELECT * FROM read_csv(?, delim = ';', header = true,"
+                    " all_varchar = true)", [str(path)])
+    con.close()
+    return time.perf_counter() - t0
+
+
+def one_load(source: Path, db: Path, config: str) -> dict:
+    db.unlink(missing_ok=True)
+    out = subprocess.run([sys.executable, "-c", CHILD, str(source), str(db), config], cwd=ROOT,
+                         capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(out.stderr[-2000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+PHASES = ["read", "stage", "core", "rules", "metrics", "marts", "survival", "swap"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--persons", type=int, nargs="+", default=[12_000, 200_000])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--memory-limit", default="", help="DuckDB memory limit, e.g. 2GB")
+    args = parser.parse_args()
+    config = ""
+    if args.memory_limit:
+        config = str(Path(tempfile.mkdtemp()) / "bench.toml")
+        Path(config).write_text(f'[database]\nmemory_limit = "{args.memory_limit}"\n', encoding="utf-8")
+    print("medians over", args.runs, "runs; seconds unless stated")
+    print(f"{'persons':>9} {'rows':>11} {'gen':>6} {'floor':>6} " + " ".join(f"{p:>7}" for p in PHASES)
+          + f" {'total':>7} {'ratio':>6} {'peak MB':>8} {'db MB':>7}")
+    for persons in args.persons:
+        with tempfile.TemporaryDirectory(prefix="steering-bench-") as tmp:
+            source, db = Path(tmp) / "src", Path(tmp) / "bench.duckdb"
+            t0 = time.perf_counter()
+            write_sample(source, persons=persons, seed=7)
+            gen = time.perf_counter() - t0
+            utf8 = utf8_copies(source, Path(tmp) / "utf8")
+            floors, results = [], []
+            for _ in range(args.runs):
+                floors.append(read_floor(utf8))
+                results.append(one_load(source, db, config))
+            floor = statistics.median(floors)
+            load = statistics.median(r["seconds"] for r in results)
+            phases = " ".join(f"{statistics.median(r['phases'].get(p, 0.0) for r in results):>7.2f}"
+                              for p in PHASES)
+            print(f"{persons:>9,} {results[0]['rows']:>11,} {gen:>6.1f} {floor:>6.2f} {phases} {load:>7.2f} "
+                  f"{load / floor:>6.1f} {max(r['peak_mb'] for r in results):>8.0f} "
+                  f"{db.stat().st_size / 2**20:>7.1f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
