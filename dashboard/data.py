@@ -112,9 +112,18 @@ def load_run_tables(key: Key, run_id: int) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False)
 def load_rejects(key: Key, run_id: int | None = None, limit: int = 5000) -> pd.DataFrame:
-    """Rejected rows and blanked values, of one run (default: every run kept in the file)."""
-    return _query(key, "SELECT run_id, table_name, file_name, line, column_name, raw_value, reason, action"
-                       " FROM load_rejects WHERE ? IS NULL OR run_id = ?"
+    """Rejected rows and blanked values, of one run (default: every run kept in the file).
+
+    A rejected row's key is shown, except where the key holds a person id (persons, assignments): person
+    ids appear on no page but a team's own fix list; file and line still find the row.
+    """
+    return _query(key, "SELECT run_id, table_name, file_name, line, column_name,"
+                       " CASE WHEN action = 'row_rejected' AND column_name LIKE '%person_id%'"
+                       "      THEN '(Personenkennung ausgeblendet)' ELSE raw_value END AS raw_value,"
+                       " CASE WHEN action = 'row_rejected' AND column_name LIKE '%person_id%'"
+                       "      THEN regexp_replace(reason, '^duplicate key .*, first occurrence',"
+                       "                          'duplicate key, first occurrence') ELSE reason END AS reason,"
+                       " action FROM load_rejects WHERE ? IS NULL OR run_id = ?"
                        " ORDER BY run_id DESC, table_name, line, column_name LIMIT ?", (run_id, run_id, limit))
 
 
@@ -334,3 +343,23 @@ def case_transitions(key: Key, team_id: str, period: str) -> pd.DataFrame | None
         return None
     return _query(key, "SELECT * FROM case_transitions WHERE team_id = ? AND period = ?"
                        " ORDER BY step, from_stage, to_stage", (team_id, period))
+
+
+# --- team review (Teamreflexion) ------------------------------------------------------------------------------
+
+@st.cache_data(show_spinner=False)
+def team_review(key: Key, team_id: str, month: dt.date, compare: bool = False, other_teams: tuple[str, ...] = ()):
+    """The figures of a team's review (``pipelines.review.gather``) on the cached, suppressed values.
+
+    The agreements are not part of it: they come fresh from their own store
+    (``pipelines.agreements``) on every run.
+    """
+    from pipelines.review import gather
+
+    min_size = min_cell_size()
+    con = _connection(key).cursor()
+    try:
+        return gather(con, team_id, month, min_size=min_size, compare=compare, other_teams=other_teams,
+                      values=_protected_values(key, min_size), catalog=metric_catalog(key).set_index("metric_id"))
+    finally:
+        con.close()

@@ -118,6 +118,8 @@ def kaplan_meier(durations: pd.Series, observed: pd.Series) -> tuple[pd.DataFram
 
 def groups(cases: pd.DataFrame) -> Iterator[tuple[str, str, pd.DataFrame]]:
     """Every (team, period) with at least one case: each team and ``__all__``, each entry year and ``all``."""
+    if cases.empty:
+        return
     teams = [(team, part) for team, part in cases.groupby("team_id", sort=True)] + [(ALL_TEAMS, cases)]
     for team, part in teams:
         yield team, ALL_PERIODS, part

@@ -19,6 +19,7 @@ import streamlit as st
 from dashboard import charts, data
 from dashboard.formats import format_number, month_label
 from dashboard.widgets import Filters, current_filters, no_metrics_yet, team_label
+from pipelines.suppression import explanation
 
 ALL_PERIODS = "all"
 PERIOD_PARAM = "zugang"
@@ -147,6 +148,8 @@ def _cohorts(key: data.Key, filters: Filters, name: str, period: str) -> None:
         "Je Zugangsmonat", f"{name}, die letzten {min(24, len(months))} Zugangsmonate des Zeitraums; "
         "graue Felder: noch offen")),
         key="case_cohorts", config=CONFIG)
+    if "suppressed" in shown and shown["suppressed"].any():  # small cohorts show "–" (pipelines/suppression.py)
+        st.caption(explanation(data.min_cell_size()).replace("Personen", "Zugängen"))
     with st.expander("So lesen Sie die Zugangskohorten"):
         st.markdown(READ_FUNNEL)
 
@@ -170,8 +173,7 @@ def _summary_table(summary: pd.DataFrame, team_ids: list[str], names: dict[str, 
             "Fälle": format_number(r["cases"]),
             "Integrationen": format_number(r["integrations"]),
             "Median bis Integration": interval(r["median_days"], r["median_low"], r["median_high"], " Tage", 0),
-            **{f"integriert nach {label}": interval(r[f"share_{m}"], r[f"share_{m}_low"], r[f"share_{m}_high"],
-                                                    " %", 1)
+            **{f"nach {label}": interval(r[f"share_{m}"], r[f"share_{m}_low"], r[f"share_{m}_high"], " %", 1)
                for m, label in (("6m", "6 Monaten"), ("12m", "12 Monaten"), ("24m", "24 Monaten"))},
         })
     return pd.DataFrame(rows)
@@ -194,7 +196,8 @@ def _survival(key: data.Key, filters: Filters, name: str, period: str) -> None:
     summary = data.survival_summary(key, period)
     st.dataframe(_summary_table(summary, [*filters.team_ids, data.ALL], filters.team_names), hide_index=True,
                  width="stretch")
-    st.caption("Teams in fester Reihenfolge (nach Team-ID), nicht als Rangliste. In Klammern das 95-%-Intervall; "
+    st.caption("„nach … Monaten“: geschätzter Anteil mit Integration so lange nach dem Zugang. "
+               "Teams in fester Reihenfolge (nach Team-ID), nicht als Rangliste. In Klammern das 95-%-Intervall; "
                "„offen“: die Obergrenze liegt jenseits des beobachteten Zeitraums. „–“ bei den Anteilen: so lange "
                "ist noch kein Fall beobachtet.")
     with st.expander("So lesen Sie die Kurve"):

@@ -10,9 +10,12 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, data
+from dashboard.auth import session_user
 from dashboard.formats import delta_color, format_change, format_value, month_label
 from dashboard.widgets import current_filters, no_metrics_yet, team_label
 from pipelines.fixlist import COLUMNS, TABLE_LABELS
+from pipelines.settings import load_settings
+from pipelines.suppression import explanation
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -67,12 +70,19 @@ def render() -> None:
             title=charts.two_line_title("Erfüllungsquote je Team und Regel, " + month_label(month),
                                         "Anteil der geprüften Datensätze ohne Auffälligkeit")),
             key="dq_heat", config={"displaylogo": False})
+        if rates["suppressed"].any():
+            st.caption(explanation(data.min_cell_size()).replace("Personen", "geprüften Datensätzen"))
         with st.expander("Was prüfen die Regeln?"):
             st.dataframe(rules.rename(columns={"rule_id": "Regel", "dimension": "Dimension", "table_name": "Tabelle",
                                                "label_de": "Bezeichnung", "description_de": "Hinweis"}),
                          hide_index=True, width="stretch")
 
     st.subheader("Korrekturliste des Teams")
+    user = session_user()
+    if user is not None and not user.may_see_fixlist(filters.team_id, load_settings()):
+        st.info("Die Korrekturliste mit den einzelnen Datensätzen sieht nur das Team selbst (und das Controlling). "
+                "Die Erfüllungsquoten oben zeigen, wo es hakt.")
+        return
     st.caption("Offene Hinweise: Stammdaten der Personen im Bestand am Ende des letzten vollständigen Monats, "
                "Ereignisse (Kontakte, Maßnahmen, Integrationen, Kooperationspläne) der letzten drei Monate. "
                "Jede Zeile ist ein Datensatz, der sich in der Fachanwendung prüfen und berichtigen lässt.")

@@ -14,6 +14,7 @@ import streamlit as st
 from dashboard import charts, data
 from dashboard.formats import delta_color, format_change, format_value, month_label
 from dashboard.widgets import current_filters, no_metrics_yet, team_label
+from pipelines.suppression import explanation
 
 KEY_METRICS = [
     "integrations", "integration_rate_12m", "integration_progress_ytd", "elb_stock",
@@ -61,8 +62,13 @@ def render() -> None:
     st.subheader("Teams im Vergleich mit ihrem eigenen Vorjahr")
     st.caption("Je Team der Wert im Monat und in Klammern die Veränderung gegenüber dem Vorjahresmonat "
                "desselben Teams. Die Teams stehen in fester Reihenfolge (nach Team-ID), nicht als Rangliste.")
-    st.dataframe(team_table(data.month_values(key, month), catalog, filters.team_ids, filters.team_names),
+    values = data.month_values(key, month)
+    st.dataframe(team_table(values, catalog, filters.team_ids, filters.team_names),
                  hide_index=True, width="stretch")
+    shown = values[values["team_id"].isin([*filters.team_ids, data.ALL])
+                   & values["metric_id"].isin(TABLE_METRICS)]
+    if shown["suppressed"].any():
+        st.caption(explanation(data.min_cell_size()))
 
 
 def team_table(values: pd.DataFrame, catalog: pd.DataFrame, team_ids: tuple[str, ...],

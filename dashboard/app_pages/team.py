@@ -41,7 +41,9 @@ def render() -> None:
     name = team_label(filters.team_id, filters.team_names)
     st.title(f"Team {name}")
     st.caption(f"{WINDOW} Monate bis {month_label(filters.month)} · durchgezogen: das Team, gestrichelt: dasselbe "
-               "Team ein Jahr zuvor, gepunktet: Jobcenter gesamt. Zähler und Nenner zeigt der Mauszeiger.")
+               "Team ein Jahr zuvor, gepunktet: Jobcenter gesamt. Zähler und Nenner zeigt der Mauszeiger. "
+               f"Lücken: Monate mit weniger als {data.min_cell_size()} Personen in der Gruppe werden zum Schutz der "
+               "Sozialdaten nicht ausgewiesen.")
     own = data.metric_values(key, filters.team_id)
     center = data.metric_values(key, data.ALL)
     grouped = {title: [m for m in ids if m in catalog.index] for title, ids in GROUPS.items()}

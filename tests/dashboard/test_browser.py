@@ -129,6 +129,7 @@ def test_every_page_in_chromium(server: tuple[str, Path], browser, shots: Path) 
         ("datenqualitaet", "Datenqualität", "Datenqualität",
          f"Datenqualitätswert {MONTHS_DE[month.month - 1]} {month.year}", german(facts["score"], 1) + " %"),
         ("ziele", "Zielerreichung", "Zielerreichung", None, None),
+        ("teamreflexion", "Teamreflexion", "Teamreflexion", "Was gut lief", None),
         ("pipeline", "Pipeline", "Pipeline", "Datenstand", f"{facts['as_of']:%d.%m.%Y}"),
     ]
     # open the shared link once, then move the way a user does: through the sidebar

@@ -101,3 +101,16 @@ def test_load_writes_curves_and_summary_per_team_and_period(con):
     for table, grain in GRAIN.items():
         assert con.execute(f"SELECT count(*) FROM (SELECT {', '.join(grain)} FROM {table}"
                            " GROUP BY ALL HAVING count(*) > 1)").fetchall() == [(0,)]
+
+
+def test_no_cases_gives_empty_tables():
+    from pipelines.survival import build_survival
+
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA marts")
+    con.execute("CREATE TABLE marts.case_durations (team_id VARCHAR, entry_year INTEGER, duration_days INTEGER,"
+                " event_observed BOOLEAN)")
+    build_survival(con)
+    assert con.execute("SELECT (SELECT count(*) FROM survival_curves), (SELECT count(*) FROM survival_summary)"
+                       ).fetchall() == [(0, 0)]
+    con.close()

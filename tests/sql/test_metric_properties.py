@@ -8,7 +8,6 @@ through the real loader into a real DuckDB file.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import duckdb
 from hypothesis import HealthCheck, given, settings
@@ -44,7 +43,7 @@ def job_centers(draw: st.DrawFn) -> dict[str, list[dict]]:
             tables["benefit_spells"].append({"spell_id": f"S{p}_{s}", "person_id": pid, "spell_start": day(a),
                                              "spell_end": draw(st.sampled_from([day(b), ""])),
                                              "employable": draw(st.sampled_from(["true", "true", "false"]))})
-        for s in range(draw(st.integers(0, 3))):
+        for _ in range(draw(st.integers(0, 3))):
             a, b = sorted(draw(st.tuples(offsets, offsets)))
             tables["assignments"].append({"person_id": pid, "team_id": draw(st.sampled_from(teams))["team_id"],
                                           "valid_from": day(a), "valid_to": draw(st.sampled_from([day(b), ""]))})

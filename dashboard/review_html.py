@@ -1,0 +1,246 @@
+"""The team review (Teamreflexion) in words, tables and one self-contained HTML file.
+
+Pure functions from a ``pipelines.review.Review`` to German sentences, display
+tables and HTML (no ``st.`` calls): the page ``app_pages/team_review.py`` and
+``steering review`` show the same text. The HTML embeds plotly.js inline
+(``include_plotlyjs=True`` once, every chart after that reuses it), so the file
+opens offline and Chromium prints it to PDF without fetching anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+import pandas as pd
+
+from dashboard import charts
+from dashboard.formats import STATUS_DE, format_change, format_date, format_number, format_value, month_label
+from pipelines.agreements import STATUSES
+from pipelines.review import Point, Review
+from pipelines.suppression import explanation
+
+INTRO = ("Ein Blick auf den Monat – zuerst auf das, was gelungen ist. Verglichen wird das Team mit sich selbst: "
+         "mit demselben Monat des Vorjahres.")
+WATCH_INTRO = ("Hier lohnt ein gemeinsamer Blick. Oft gibt es Gründe, die die Zahlen nicht zeigen – die kennt "
+               "das Team am besten.")
+NO_WELL = "In diesem Monat hat sich keine Kennzahl deutlich verändert – die Werte liegen im gewohnten Bereich."
+NO_WATCH = "Keine Kennzahl hat sich deutlich in die andere Richtung bewegt."
+CHART_CONFIG = {"displaylogo": False, "displayModeBar": False, "locale": "de", "responsive": True}
+
+
+def _previous_month(month: dt.date) -> dt.date:
+    return month.replace(year=month.year - 1)
+
+
+def point_sentence(point: Point, month: dt.date) -> str:
+    """``Kooperationsplan aktuell: 78,4 % – 4,0 Pp. mehr als im Juni 2023 (74,4 %).``"""
+    diff = point.value - point.previous
+    if point.unit == "percent":
+        amount = f"{format_number(abs(diff), 1)} Pp."
+    elif point.unit == "count":
+        amount = format_number(abs(diff), 0)
+    else:
+        amount = format_number(abs(diff), 1)
+    more = "mehr" if diff > 0 else "weniger"
+    return (f"{point.label}: {format_value(point.value, point.unit)} – {amount} {more} als im "
+            f"{month_label(_previous_month(month))} ({format_value(point.previous, point.unit)}).")
+
+
+def key_figures(review: Review) -> pd.DataFrame:
+    """The key metrics: this month, the same month a year earlier, the change; the job center if compared."""
+    rows = []
+    for metric_id in review.key_metrics():
+        meta = review.meta(metric_id)
+        now = review.value(metric_id, review.month)
+        before = review.value(metric_id, _previous_month(review.month))
+        row = {"Kennzahl": meta["label_de"], month_label(review.month): format_value(now, meta["unit"]),
+               "Vorjahresmonat": format_value(before, meta["unit"]),
+               "Veränderung": format_change(now, before, meta["unit"], short=True) or "–"}
+        if review.compare:
+            row["Jobcenter gesamt"] = format_value(review.value(metric_id, review.month, team=False), meta["unit"])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def changes_since(review: Review) -> pd.DataFrame | None:
+    """Key metrics in the month of the previous meeting and now."""
+    if review.since is None:
+        return None
+    rows = []
+    for metric_id in review.key_metrics():
+        meta = review.meta(metric_id)
+        then, now = review.value(metric_id, review.since), review.value(metric_id, review.month)
+        rows.append({"Kennzahl": meta["label_de"], f"damals ({month_label(review.since)})": format_value(
+            then, meta["unit"]), f"jetzt ({month_label(review.month)})": format_value(now, meta["unit"]),
+                     "Veränderung": format_change(now, then, meta["unit"], short=True) or "–"})
+    return pd.DataFrame(rows)
+
+
+def others_table(review: Review) -> pd.DataFrame | None:
+    """The unit's teams (fixed order by id, never ranked) in the month, when compared and allowed."""
+    if not review.compare or review.others is None or review.others.empty:
+        return None
+    rows = []
+    for team_id in sorted(set(review.others["team_id"])):
+        part = review.others[review.others["team_id"] == team_id].set_index("metric_id")
+        row = {"Team": f"{review.other_names.get(team_id, team_id)} ({team_id})"}
+        for metric_id in review.key_metrics():
+            meta = review.meta(metric_id)
+            row[meta["label_de"]] = format_value(part["value"].get(metric_id), meta["unit"])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def goals_table(review: Review) -> pd.DataFrame | None:
+    if review.goals is None or review.goals.empty:
+        return None
+    rows = []
+    for _, goal in review.goals.iterrows():
+        unit = review.catalog["unit"].get(goal["metric_id"])
+        label = review.catalog["label_de"].get(goal["metric_id"], goal["metric_id"])
+        attainment = goal.get("attainment_pct")
+        rows.append({
+            "Ziel": label, "Jahresziel": format_value(goal["target_value"], unit),
+            f"Ist bis {month_label(pd.Timestamp(goal['as_of_month']).date())}": format_value(goal["actual"], unit),
+            "Erwartet (saisonal)": format_value(goal["expected_seasonal"], unit),
+            "Erreichung": "–" if pd.isna(attainment) else f"{format_number(attainment, 1)} %",
+            "Stand": STATUS_DE.get(goal.get("status"), "noch offen") if isinstance(goal.get("status"), str)
+            else "noch offen",
+        })
+    return pd.DataFrame(rows)
+
+
+def todo_lines(review: Review) -> list[str]:
+    """``12 × Geburtsdatum fehlt (DQ01): hint``, most findings first, at most five rules."""
+    from pipelines.review import TODO_RULES
+
+    return [f"{format_number(r['findings'])} × {r['label_de']} ({r['rule_id']}): {r['description_de']}"
+            for _, r in review.todo.head(TODO_RULES).iterrows()]
+
+
+def agreements_table(frame: pd.DataFrame | None) -> pd.DataFrame:
+    """Agreements as German columns (no names: an owner is a role)."""
+    columns = ["Nr.", "Vereinbarung", "Wer (Rolle)", "Bis", "Status"]
+    if frame is None or frame.empty:
+        return pd.DataFrame(columns=columns)
+    return pd.DataFrame({
+        "Nr.": frame["agreement_id"].map(lambda v: format_number(v, 0)),
+        "Vereinbarung": frame["text"],
+        "Wer (Rolle)": frame["owner_role"].fillna("–"),
+        "Bis": frame["due_date"].map(format_date),
+        "Status": frame["status"].map(lambda s: STATUSES.get(s, s)),
+    })[columns]
+
+
+def point_chart(review: Review, point: Point):
+    """The point's metric over 24 months: the team, its previous year, and the job center when compared."""
+    team = charts.trend_frame(review.team_values[review.team_values["metric_id"] == point.metric_id],
+                              review.month, 24)
+    center = (charts.trend_frame(review.center_values[review.center_values["metric_id"] == point.metric_id],
+                                 review.month, 24) if review.compare else None)
+    title = charts.two_line_title(point.label, "Team, Vorjahr und Jobcenter" if review.compare else "Team und Vorjahr")
+    return charts.metric_trend(team, center, title=title, unit=point.unit, team_name=review.team_name)
+
+
+# --- HTML -----------------------------------------------------------------------------------------------------
+
+CSS = """
+@page { size: A4; margin: 14mm 12mm; }
+body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; color: #23313d; margin: 24px auto;
+       max-width: 980px; line-height: 1.45; font-size: 14px; }
+h1 { font-size: 24px; margin: 0 0 4px; color: #34627F; }
+h2 { font-size: 18px; margin: 26px 0 8px; color: #34627F; border-bottom: 1px solid #d5dde3; padding-bottom: 3px; }
+h3 { font-size: 15px; margin: 16px 0 6px; }
+.sub { color: #5E6B78; margin: 0 0 14px; }
+.note { color: #5E6B78; font-size: 12px; }
+ul.good li { margin: 4px 0; } ul.watch li { margin: 4px 0; }
+table { border-collapse: collapse; width: 100%; margin: 6px 0 10px; font-size: 12.5px; }
+th, td { border: 1px solid #d5dde3; padding: 4px 6px; text-align: left; vertical-align: top; }
+th { background: #eef3f6; }
+.chart { page-break-inside: avoid; break-inside: avoid; margin: 6px 0 12px; }
+section { page-break-inside: auto; }
+"""
+
+
+def _e(text: object) -> str:
+    return html.escape("" if text is None else str(text))
+
+
+def _table(frame: pd.DataFrame | None, empty: str) -> str:
+    if frame is None or frame.empty:
+        return f"<p>{_e(empty)}</p>"
+    head = "".join(f"<th>{_e(c)}</th>" for c in frame.columns)
+    body = "".join("<tr>" + "".join(f"<td>{_e(v)}</td>" for v in row) + "</tr>"
+                   for row in frame.itertuples(index=False, name=None))
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def review_html(review: Review) -> str:
+    """The whole review as one HTML document that needs nothing from the network."""
+    parts: list[str] = []
+    first_chart = [True]
+
+    def chart(point: Point) -> str:
+        fig = point_chart(review, point)
+        fig.update_layout(width=900, height=330)
+        html_chart = fig.to_html(full_html=False, include_plotlyjs=first_chart[0], config=CHART_CONFIG,
+                                 default_width="900px", default_height="330px")
+        first_chart[0] = False
+        return f'<div class="chart">{html_chart}</div>'
+
+    as_of = f" · Datenstand {format_date(review.as_of)}" if review.as_of else ""
+    parts.append(f"<h1>Teamreflexion – Team {_e(review.team_name)} ({_e(review.team_id)})</h1>")
+    parts.append(f'<p class="sub">{_e(month_label(review.month))}{_e(as_of)}</p>')
+    parts.append(f"<p>{_e(INTRO)}</p>")
+
+    parts.append("<section><h2>Was gut lief</h2>")
+    if review.went_well:
+        parts.append('<ul class="good">' + "".join(f"<li>{_e(point_sentence(p, review.month))}</li>"
+                                                    for p in review.went_well) + "</ul>")
+        parts.extend(chart(p) for p in review.went_well)
+    else:
+        parts.append(f"<p>{_e(NO_WELL)}</p>")
+    parts.append("</section><section><h2>Im Blick behalten</h2>")
+    if review.watch:
+        parts.append(f"<p>{_e(WATCH_INTRO)}</p>")
+        parts.append('<ul class="watch">' + "".join(f"<li>{_e(point_sentence(p, review.month))}</li>"
+                                                     for p in review.watch) + "</ul>")
+        parts.extend(chart(p) for p in review.watch)
+    else:
+        parts.append(f"<p>{_e(NO_WATCH)}</p>")
+
+    parts.append("</section><section><h2>Unsere Kennzahlen</h2>")
+    parts.append(_table(key_figures(review), "Für diesen Monat liegen keine Kennzahlen vor."))
+    others = others_table(review)
+    if others is not None:
+        parts.append("<h3>Teams des Bereichs (feste Reihenfolge, keine Rangliste)</h3>")
+        parts.append(_table(others, ""))
+
+    parts.append("</section><section><h2>Datenqualität: unsere To-do-Liste</h2>")
+    lines = todo_lines(review)
+    if lines:
+        parts.append(f"<p>{_e(format_number(review.open_findings))} offene Hinweise in der Korrekturliste; "
+                     "die häufigsten:</p>")
+        parts.append("<ol>" + "".join(f"<li>{_e(line)}</li>" for line in lines) + "</ol>")
+    else:
+        parts.append("<p>Keine offenen Hinweise – vielen Dank für die sorgfältige Erfassung!</p>")
+
+    parts.append("</section><section><h2>Unsere Ziele</h2>")
+    parts.append(_table(goals_table(review), f"Für {review.month.year} ist für das Team kein Ziel hinterlegt."))
+
+    parts.append("</section><section><h2>Vereinbarungen</h2>")
+    if review.since is not None:
+        parts.append(f"<h3>Aus der letzten Teamreflexion ({_e(month_label(review.since))})</h3>")
+        parts.append(_table(agreements_table(review.previous_agreements), "Keine Vereinbarungen."))
+        parts.append("<h3>Was sich seitdem in den Zahlen verändert hat</h3>")
+        parts.append(_table(changes_since(review), ""))
+    parts.append(f"<h3>Vereinbart im {_e(month_label(review.month))}</h3>")
+    parts.append(_table(agreements_table(review.agreements), "Noch keine Vereinbarungen festgehalten."))
+    parts.append("</section>")
+    parts.append(f'<p class="note">{_e(explanation(review.min_cell_size))} Die Auswertung kennt nur Teams, '
+                 "keine einzelnen Beschäftigten, und zeigt keine Angaben zu einzelnen Personen.</p>")
+    body = "\n".join(parts)
+    title = f"Teamreflexion {review.team_name} {month_label(review.month)}"
+    return (f'<!DOCTYPE html>\n<html lang="de">\n<head>\n<meta charset="utf-8">\n<title>{_e(title)}</title>\n'
+            f"<style>{CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n")

@@ -1,0 +1,279 @@
+"""The team review (Teamreflexion): one team and month, for the screen in a review meeting.
+
+What the review holds (docs/team-review.md):
+
+* **Was gut lief**: the metrics that improved most against the team's own past.
+  Each metric with a direction is compared with the same month a year earlier
+  (no seasonal effects, the same yardstick as the rest of the dashboard); the
+  change is scaled by how much the team's value usually moves (the standard
+  deviation of its monthly values over the 24 months before), so a rate and a
+  count can be ranked together. The three largest improvements above
+  ``WELL_SCORE`` are shown, with their numbers.
+* **Im Blick behalten**: up to three metrics that moved the other way by more
+  than ``WATCH_SCORE`` of that usual movement, in the same plain words.
+* **Datenqualität**: the team's open findings (``pipelines.fixlist``) as a short
+  to-do list per rule, counts only, no record ids.
+* **Ziele**: the team's targets of the year (``goal_status``).
+* **Vereinbarungen**: the last meeting's agreements beside the key figures then
+  and now, and this meeting's agreements (``pipelines.agreements``).
+
+Comparisons with other teams appear only when asked for (``compare``): then the
+job center's value stands beside the team's, and for roles that see every team
+(``others``) the teams of the unit too, in fixed order. Every figure goes through
+small-cell suppression first (``pipelines.suppression``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from pipelines.errors import LoadError
+from pipelines.settings import Settings, load_settings
+
+ALL = "__all__"
+KEY_METRICS = ["integrations", "integration_rate_12m", "elb_stock", "ltb_stock", "activation_rate",
+               "coop_plan_coverage", "no_contact_90d_rate", "first_contact_14d_rate", "dq_score"]
+WELL_SCORE = 0.25
+WATCH_SCORE = 0.5
+MAX_POINTS = 3
+TODO_RULES = 5
+HISTORY = 24
+
+
+@dataclass
+class Point:
+    """One metric in "Was gut lief" or "Im Blick behalten"."""
+
+    metric_id: str
+    label: str
+    unit: str
+    value: float
+    previous: float
+    score: float
+
+
+@dataclass
+class Review:
+    team_id: str
+    team_name: str
+    month: dt.date
+    as_of: dt.date | None
+    min_cell_size: int
+    catalog: pd.DataFrame  # metric_id -> label_de, unit, direction, definition_de
+    team_values: pd.DataFrame  # the team's protected metric_values (all months)
+    center_values: pd.DataFrame  # the job center's
+    went_well: list[Point]
+    watch: list[Point]
+    todo: pd.DataFrame  # rule_id, label_de, description_de, findings
+    open_findings: int
+    goals: pd.DataFrame  # goal_status rows of the team and year
+    compare: bool = False
+    others: pd.DataFrame | None = None  # month_values of the unit's teams (compare, all-team roles only)
+    other_names: dict[str, str] = field(default_factory=dict)
+    since: dt.date | None = None  # the month of the previous meeting
+    previous_agreements: pd.DataFrame | None = None
+    agreements: pd.DataFrame | None = None
+
+    def meta(self, metric_id: str) -> pd.Series:
+        return self.catalog.loc[metric_id]
+
+    def value(self, metric_id: str, month: dt.date, team: bool = True) -> float | None:
+        frame = self.team_values if team else self.center_values
+        hit = frame[(frame["metric_id"] == metric_id) & (frame["month"] == pd.Timestamp(month))]
+        if hit.empty or pd.isna(hit["value"].iloc[0]):
+            return None
+        return float(hit["value"].iloc[0])
+
+    def key_metrics(self) -> list[str]:
+        return [m for m in KEY_METRICS if m in self.catalog.index]
+
+
+def _sign(direction: str) -> int:
+    return {"higher_better": 1, "lower_better": -1}.get(direction, 0)
+
+
+def score_metrics(values: pd.DataFrame, catalog: pd.DataFrame, month: dt.date) -> list[Point]:
+    """Every metric with a direction, scored by its change against the same month a year earlier.
+
+    ``values``: one team's metric_values (``month`` as timestamps, suppressed
+    values NaN). Score = direction × (value − value a year earlier) / the
+    standard deviation of the team's values over the 24 months before ``month``
+    (at least 1 % of their mean magnitude, and above zero). Positive = better.
+    """
+    now, before = pd.Timestamp(month), pd.Timestamp(month) - pd.DateOffset(months=12)
+    points = []
+    for metric_id, meta in catalog.iterrows():
+        sign = _sign(meta["direction"])
+        series = values[values["metric_id"] == metric_id]
+        if not sign or series.empty:
+            continue
+        current = series.loc[series["month"] == now, "value"]
+        previous = series.loc[series["month"] == before, "value"]
+        if current.empty or previous.empty or pd.isna(current.iloc[0]) or pd.isna(previous.iloc[0]):
+            continue
+        history = series[(series["month"] < now) & (series["month"] >= now - pd.DateOffset(months=HISTORY))]
+        history = history["value"].dropna()
+        spread = float(history.std()) if len(history) >= 3 else np.nan
+        floor = max(0.01 * float(history.abs().mean()) if len(history) else 0.0, 1e-6)
+        spread = max(spread if not np.isnan(spread) else floor, floor)
+        diff = float(current.iloc[0]) - float(previous.iloc[0])
+        points.append(Point(metric_id, meta["label_de"], meta["unit"], float(current.iloc[0]),
+                            float(previous.iloc[0]), sign * diff / spread))
+    return points
+
+
+def pick(points: list[Point]) -> tuple[list[Point], list[Point]]:
+    """The largest improvements ("Was gut lief") and the clearest movements the other way ("Im Blick")."""
+    well = sorted((p for p in points if p.score > WELL_SCORE), key=lambda p: (-p.score, p.metric_id))
+    watch = sorted((p for p in points if p.score < -WATCH_SCORE), key=lambda p: (p.score, p.metric_id))
+    return well[:MAX_POINTS], watch[:MAX_POINTS]
+
+
+def todo_list(findings: pd.DataFrame) -> pd.DataFrame:
+    """Open findings per rule, most first: ``rule_id, label_de, description_de, findings``."""
+    if findings.empty:
+        return pd.DataFrame(columns=["rule_id", "label_de", "description_de", "findings"])
+    grouped = (findings.groupby(["rule_id", "label_de", "description_de"], as_index=False)
+               .size().rename(columns={"size": "findings"}))
+    return grouped.sort_values(["findings", "rule_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+# --- gathering from a database --------------------------------------------------------------------------------
+
+def _has(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main'"
+                            " AND table_name = ?", [table]).fetchall()[0][0])
+
+
+def protected_values(con: duckdb.DuckDBPyConnection, min_size: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """All metric_values with small cells blanked, and the catalogue (indexed by metric_id)."""
+    from pipelines.suppression import protect_metric_values
+
+    catalog = con.execute("SELECT * FROM metric_catalog ORDER BY metric_id").df().set_index("metric_id")
+    values = con.execute("SELECT * FROM metric_values").df()
+    out = protect_metric_values(values, dict(catalog["unit"]), min_size)
+    out["month"] = pd.to_datetime(out["month"])
+    return out, catalog
+
+
+def gather(con: duckdb.DuckDBPyConnection, team_id: str, month: dt.date, *, min_size: int, compare: bool = False,
+           other_teams: tuple[str, ...] = (), values: pd.DataFrame | None = None,
+           catalog: pd.DataFrame | None = None) -> Review:
+    """Everything the review shows except the agreements, read from a loaded database.
+
+    ``values``/``catalog`` may be passed in already protected (the dashboard has
+    them cached); otherwise they are read and protected here.
+    """
+    from pipelines.fixlist import fixlist_frame
+
+    month = month.replace(day=1)
+    teams = con.execute("SELECT team_id, team_name FROM staging.teams ORDER BY team_id").fetchall()
+    names = {t: n or t for t, n in teams}
+    if team_id not in names:
+        raise LoadError("--team", f"team {team_id} is not in this Datenstand", expected=", ".join(names))
+    if values is None or catalog is None:
+        values, catalog = protected_values(con, min_size)
+    months = set(values["month"])
+    if pd.Timestamp(month) not in months:
+        latest = max(months).strftime("%Y-%m") if months else "–"
+        raise LoadError("--month", f"{month:%Y-%m} is not a complete month of this Datenstand",
+                        expected=f"a month up to {latest}")
+    team_values = values[values["team_id"] == team_id].reset_index(drop=True)
+    center_values = values[values["team_id"] == ALL].reset_index(drop=True)
+    well, watch = pick(score_metrics(team_values, catalog, month))
+    findings = fixlist_frame(con, team_id)
+    goals = (con.execute("SELECT * FROM goal_status WHERE team_id = ? AND year = ? ORDER BY metric_id",
+                         [team_id, month.year]).df() if _has(con, "goal_status") else pd.DataFrame())
+    as_of = con.execute("SELECT max(as_of) FROM load_runs WHERE status = 'success'").fetchall()[0][0]
+    others = None
+    if compare and other_teams:
+        others = values[values["team_id"].isin(other_teams) & (values["month"] == pd.Timestamp(month))]
+    return Review(team_id=team_id, team_name=names[team_id], month=month, as_of=as_of, min_cell_size=min_size,
+                  catalog=catalog, team_values=team_values, center_values=center_values, went_well=well,
+                  watch=watch, todo=todo_list(findings), open_findings=len(findings), goals=goals,
+                  compare=compare, others=others, other_names=names)
+
+
+def attach_agreements(review: Review, store: Path) -> Review:
+    """Add the previous meeting's agreements and this meeting's (``pipelines.agreements``)."""
+    from pipelines import agreements
+
+    review.since = agreements.previous_meeting(store, review.team_id, review.month)
+    review.previous_agreements = (agreements.for_meeting(store, review.team_id, review.since)
+                                  if review.since else None)
+    review.agreements = agreements.for_meeting(store, review.team_id, review.month)
+    return review
+
+
+# --- files ----------------------------------------------------------------------------------------------------
+
+def chromium() -> str:
+    """The headless browser that prints the PDF: ``STEERING_CHROMIUM``, else chromium on the PATH."""
+    for candidate in (os.environ.get("STEERING_CHROMIUM"), shutil.which("chromium"),
+                      shutil.which("chromium-browser"), shutil.which("google-chrome"), "/usr/bin/chromium"):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    raise LoadError("PDF", "no Chromium found to print the PDF",
+                    expected="Debian's chromium package (apt-get install chromium), or STEERING_CHROMIUM=/path; "
+                    "the HTML export works without it")
+
+
+def html_to_pdf(html: str, out: Path, timeout: int = 120) -> Path:
+    """Print self-contained HTML to PDF with headless Chromium (``--print-to-pdf``); nothing is fetched."""
+    exe = chromium()
+    out = Path(out).resolve()
+    with tempfile.TemporaryDirectory(prefix="steering-pdf-") as tmp:
+        page = Path(tmp) / "review.html"
+        page.write_text(html, encoding="utf-8")
+        target = Path(tmp) / "review.pdf"
+        cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               f"--user-data-dir={Path(tmp) / 'profile'}", "--no-pdf-header-footer",
+               "--run-all-compositor-stages-before-draw", "--virtual-time-budget=20000",
+               f"--print-to-pdf={target}", page.as_uri()]
+        try:
+            result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise LoadError(str(out), f"Chromium did not finish the PDF within {timeout} s") from None
+        if not target.is_file() or target.stat().st_size == 0:
+            detail = (result.stderr or "").strip().splitlines()[-1:] or ["no output"]
+            raise LoadError(str(out), f"Chromium could not print the PDF ({detail[0]})")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(target), out)
+    return out
+
+
+def write_review(db: Path, team_id: str, month: dt.date, out: Path, *, settings: Settings | None = None,
+                 compare: bool = False) -> Path:
+    """``steering review``: the review as one self-contained HTML file, or as PDF (by the suffix of ``out``)."""
+    from dashboard.review_html import review_html
+    from pipelines.agreements import store_path
+    from pipelines.exports import open_readonly
+
+    settings = settings or load_settings()
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix not in (".html", ".pdf"):
+        raise LoadError(str(out), "unsupported review format", expected="a .html or .pdf file")
+    con = open_readonly(Path(db))
+    try:
+        review = gather(con, team_id, month, min_size=settings.privacy.min_cell_size, compare=compare)
+    finally:
+        con.close()
+    attach_agreements(review, store_path(settings, db))
+    html = review_html(review)
+    if suffix == ".pdf":
+        return html_to_pdf(html, out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(html, encoding="utf-8")
+    return out

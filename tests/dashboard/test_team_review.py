@@ -1,0 +1,164 @@
+"""Teamreflexion: the page on a loaded database, agreements recorded through it, and the review as one
+self-contained HTML file and as PDF (``steering review``, headless Chromium, checked with pdftotext)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pipelines import agreements
+from pipelines.review import pick, score_metrics
+from tests.conftest import ROOT, run_cli
+from tests.dashboard.demo_center import build_database
+
+APP = str(ROOT / "dashboard" / "app.py")
+MONTHS_DE = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
+             "November", "Dezember"]
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    path = build_database(tmp_path_factory.mktemp("review"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("STEERING_DATABASE_PATH", str(path))
+        mp.setenv("STEERING_DEMO_USER", "analyst")
+        mp.setenv("STEERING_ACCESS_MODE", "demo")
+        mp.delenv("STEERING_REVIEWS_PATH", raising=False)
+        mp.delenv("STEERING_CONFIG", raising=False)
+        yield path
+
+
+def sql(db: Path, query: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(query, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def german(value: float, decimals: int) -> str:
+    return f"{value:,.{decimals}f}".replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def latest(db: Path) -> dt.date:
+    return sql(db, "SELECT max(month) FROM metric_values")[0][0]
+
+
+def review_page(team: str, **params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update({"team": team, **params})
+    at.run()
+    at.switch_page("app_pages/team_review.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_scoring_ranks_improvements_against_the_own_past() -> None:
+    import pandas as pd
+
+    months = pd.date_range("2022-06-01", "2024-06-01", freq="MS")
+    catalog = pd.DataFrame({"metric_id": ["a", "b", "c"], "label_de": ["A", "B", "C"],
+                            "unit": ["percent", "percent", "count"],
+                            "direction": ["higher_better", "lower_better", "neutral"]}).set_index("metric_id")
+    rows = []
+    for i, m in enumerate(months):
+        rows.append(("a", m, 50.0 + (i % 2)))             # moves by 1 usually; +6 against the year before
+        rows.append(("b", m, 20.0 + (i % 2)))             # lower is better; rises by 4 at the end: watch
+        rows.append(("c", m, 100.0 + 10 * i))             # neutral: never ranked
+    values = pd.DataFrame(rows, columns=["metric_id", "month", "value"])
+    values.loc[(values["metric_id"] == "a") & (values["month"] == months[-1]), "value"] = 56.0
+    values.loc[(values["metric_id"] == "b") & (values["month"] == months[-1]), "value"] = 24.0
+    well, watch = pick(score_metrics(values, catalog, dt.date(2024, 6, 1)))
+    assert [p.metric_id for p in well] == ["a"] and [p.metric_id for p in watch] == ["b"]
+    assert (well[0].value, well[0].previous) == (56.0, 50.0)
+
+
+def test_page_shows_what_went_well_with_numbers_and_records_agreements(db: Path) -> None:
+    team = sql(db, "SELECT min(team_id) FROM staging.teams")[0][0]
+    month = latest(db)
+    at = review_page(team)
+    assert at.title[0].value.startswith("Teamreflexion – Team ") and f"({team})" in at.title[0].value
+    headers = [h.value for h in at.subheader]
+    assert headers[:5] == ["Was gut lief", "Im Blick behalten", "Unsere Kennzahlen",
+                           "Datenqualität: unsere To-do-Liste", "Unsere Ziele"]
+    assert at.toggle(key="review_compare").value is False
+    table = at.dataframe[0].value
+    assert "Jobcenter gesamt" not in table.columns                      # no comparison unless asked for
+    stock = sql(db, "SELECT value FROM metric_values WHERE team_id = ? AND month = ? AND metric_id = 'elb_stock'",
+                [team, month])[0][0]
+    label = sql(db, "SELECT label_de FROM metric_catalog WHERE metric_id = 'elb_stock'")[0][0]
+    assert table.loc[table["Kennzahl"] == label, f"{MONTHS_DE[month.month - 1]} {month.year}"].item() == german(
+        stock, 0)
+    sentences = [m.value for m in at.markdown if m.value.startswith("- ")]
+    assert sentences and all(re.search(r"\d", s) and " als im " in s for s in sentences)
+    # the comparison appears when the team asks for it
+    at.toggle(key="review_compare").set_value(True).run()
+    assert "Jobcenter gesamt" in at.dataframe[0].value.columns
+
+    # an agreement recorded in the meeting is in the store and on the page, for this team only
+    store = agreements.store_path(None, db)
+    at.text_area(key="agreement_text").input("Erstgespräche innerhalb von 14 Tagen anbieten")
+    at.selectbox(key="agreement_owner").select("Teamleitung")
+    next(b for b in at.button if b.label == "Vereinbarung festhalten").click().run()
+    assert not at.exception, at.exception
+    saved = agreements.for_meeting(store, team, month)
+    assert list(saved["text"]) == ["Erstgespräche innerhalb von 14 Tagen anbieten"]
+    assert list(saved["owner_role"]) == ["Teamleitung"] and list(saved["status"]) == ["open"]
+    shown = at.data_editor[-1].value                                   # editable: the status column
+    assert list(shown["Vereinbarung"]) == ["Erstgespräche innerhalb von 14 Tagen anbieten"]
+    assert list(shown["Status"]) == ["offen"] and list(shown["Wer (Rolle)"]) == ["Teamleitung"]
+
+    # next month's meeting revisits it beside the figures that changed since
+    earlier = month.replace(year=month.year - 1)
+    agreements.add(store, team, earlier, "Kooperationspläne rechtzeitig fortschreiben", "Integrationsfachkräfte")
+    at = review_page(team, monat=f"{month.replace(year=month.year - 1, month=12):%Y-%m}" if month.month < 12
+                     else f"{month:%Y-%m}")
+    assert any(f"Aus der letzten Teamreflexion ({MONTHS_DE[earlier.month - 1]} {earlier.year})" in m.value
+               for m in at.markdown)
+    assert any(f"damals ({MONTHS_DE[earlier.month - 1]} {earlier.year})" in d.value.columns[1]
+               for d in at.dataframe if len(d.value.columns) > 1)
+    assert [b.proto.label for b in at.download_button] == ["Als HTML herunterladen", "Als PDF herunterladen"]
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").is_file() or not shutil.which("pdftotext"),
+                    reason="needs Debian's chromium and pdftotext")
+def test_review_export_as_offline_html_and_as_pdf(db: Path, tmp_path: Path) -> None:
+    team, name = sql(db, "SELECT team_id, team_name FROM staging.teams ORDER BY team_id LIMIT 1 OFFSET 1")[0]
+    month = latest(db)
+    html = tmp_path / "review.html"
+    result = run_cli("review", "--team", team, "--month", f"{month:%Y-%m}", "--out", str(html), "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    text = html.read_text(encoding="utf-8")
+    assert f"Teamreflexion – Team {name} ({team})" in text
+    assert "Plotly.newPlot" in text and "plotly.js v" in text           # the library itself is inline
+    assert not re.search(r"<script[^>]+src=", text)
+    outside_scripts = re.sub(r"<script.*?</script>", "", text, flags=re.S)
+    assert not re.search(r"(href|src)=\"?https?://", outside_scripts)  # nothing to fetch: opens offline
+
+    pdf = tmp_path / "review.pdf"
+    result = run_cli("review", "--team", team, "--month", f"{month:%Y-%m}", "--out", str(pdf), "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    words = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout
+    flat = " ".join(words.split())
+    assert f"Team {name}" in flat and f"{MONTHS_DE[month.month - 1]} {month.year}" in flat
+    stock = sql(db, "SELECT value FROM metric_values WHERE team_id = ? AND month = ? AND metric_id = 'elb_stock'",
+                [team, month])[0][0]
+    rate = sql(db, "SELECT value FROM metric_values WHERE team_id = ? AND month = ?"
+                   " AND metric_id = 'integration_rate_12m'", [team, month])[0][0]
+    assert german(stock, 0) in flat and german(rate, 1) + " %" in flat
+    assert "Was gut lief" in flat and "Datenqualität" in flat
+
+    bad = run_cli("review", "--team", "NOPE", "--month", f"{month:%Y-%m}", "--out", str(html), "--db", str(db))
+    assert bad.returncode == 1 and "not in this Datenstand" in bad.stderr
+    bad = run_cli("review", "--team", team, "--month", "1999-01", "--out", str(html), "--db", str(db))
+    assert bad.returncode == 1 and "not a complete month" in bad.stderr
