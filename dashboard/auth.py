@@ -35,7 +35,7 @@ def current_user() -> User:
         if mode == "demo":
             user = demo_user(settings)
             st.warning(f"**{DEMO_BANNER}** – nur für die Beispieldaten. Angezeigt wird die Sicht "
-                       f"„{user.label()}“. Für echte Daten Anmeldung einrichten (docs/access.md).", icon="🧪")
+                       f"„{user.label()}“. Für echte Daten Anmeldung einrichten (docs/access.md).")
             st.session_state["_user"] = user
             return user
         users = read_users(Path(settings.access.file))

@@ -326,15 +326,25 @@ def survival_summary(key: Key, period: str) -> pd.DataFrame | None:
 
 @st.cache_data(show_spinner=False)
 def case_variants(key: Key, team_id: str, period: str, limit: int = 10) -> pd.DataFrame | None:
-    """The ``limit`` most frequent variants of one team and period, with the team's numbers of cases and variants."""
+    """The ``limit`` most frequent variants of one team and period, with the team's numbers of cases and variants.
+
+    A variant of fewer than ``privacy.min_cell_size`` cases keeps its path but not its figures (``suppressed``).
+    """
     if not has_case_progress(key):
         return None
-    return _query(key, """
+    variants = _query(key, """
         SELECT rank, variant, variant_de, n_events, cases, share, open_cases, median_duration_days,
                (SELECT sum(cases) FROM case_variants WHERE team_id = ? AND period = ?) AS team_cases,
                (SELECT count(*) FROM case_variants WHERE team_id = ? AND period = ?) AS team_variants
         FROM case_variants WHERE team_id = ? AND period = ? AND rank <= ? ORDER BY rank""",
-                  (team_id, period, team_id, period, team_id, period, limit))
+                      (team_id, period, team_id, period, team_id, period, limit))
+    from pipelines.suppression import primary
+
+    small = primary(variants["cases"], min_cell_size())
+    for col in ("cases", "share", "open_cases", "median_duration_days"):
+        variants[col] = variants[col].astype("float64").mask(small)
+    variants["suppressed"] = small
+    return variants
 
 
 @st.cache_data(show_spinner=False)

@@ -17,7 +17,7 @@ import pandas as pd
 from dashboard import charts
 from dashboard.formats import STATUS_DE, format_change, format_date, format_number, format_value, month_label
 from pipelines.agreements import STATUSES
-from pipelines.review import Point, Review
+from pipelines.review import TODO_RULES, Point, Review
 from pipelines.suppression import explanation
 
 INTRO = ("Ein Blick auf den Monat – zuerst auf das, was gelungen ist. Verglichen wird das Team mit sich selbst: "
@@ -113,8 +113,6 @@ def goals_table(review: Review) -> pd.DataFrame | None:
 
 def todo_lines(review: Review) -> list[str]:
     """``12 × Geburtsdatum fehlt (DQ01): hint``, most findings first, at most five rules."""
-    from pipelines.review import TODO_RULES
-
     return [f"{format_number(r['findings'])} × {r['label_de']} ({r['rule_id']}): {r['description_de']}"
             for _, r in review.todo.head(TODO_RULES).iterrows()]
 

@@ -7,7 +7,8 @@ What the review holds (docs/team-review.md):
   (no seasonal effects, the same yardstick as the rest of the dashboard); the
   change is scaled by how much the team's value usually moves (the standard
   deviation of its monthly values over the 24 months before), so a rate and a
-  count can be ranked together. The three largest improvements above
+  count can be ranked together (``ltb_change_yoy``, itself a change against the
+  year before, is not ranked). The three largest improvements above
   ``WELL_SCORE`` are shown, with their numbers.
 * **Im Blick behalten**: up to three metrics that moved the other way by more
   than ``WATCH_SCORE`` of that usual movement, in the same plain words.
@@ -43,6 +44,7 @@ from pipelines.settings import Settings, load_settings
 ALL = "__all__"
 KEY_METRICS = ["integrations", "integration_rate_12m", "elb_stock", "ltb_stock", "activation_rate",
                "coop_plan_coverage", "no_contact_90d_rate", "first_contact_14d_rate", "dq_score"]
+NOT_RANKED = frozenset({"ltb_change_yoy"})  # already a change against the year before: no double difference
 WELL_SCORE = 0.25
 WATCH_SCORE = 0.5
 MAX_POINTS = 3
@@ -115,7 +117,7 @@ def score_metrics(values: pd.DataFrame, catalog: pd.DataFrame, month: dt.date) -
     for metric_id, meta in catalog.iterrows():
         sign = _sign(meta["direction"])
         series = values[values["metric_id"] == metric_id]
-        if not sign or series.empty:
+        if not sign or series.empty or metric_id in NOT_RANKED:
             continue
         current = series.loc[series["month"] == now, "value"]
         previous = series.loc[series["month"] == before, "value"]

@@ -209,7 +209,7 @@ def variant_table(variants: pd.DataFrame) -> pd.DataFrame:
         "Rang": [format_number(v) for v in variants["rank"]],
         "Verlauf": variants["variant_de"],
         "Fälle": [format_number(v) for v in variants["cases"]],
-        "Anteil": [f"{format_number(v, 1)} %" for v in variants["share"]],
+        "Anteil": ["–" if pd.isna(v) else f"{format_number(v, 1)} %" for v in variants["share"]],
         "davon laufend": [format_number(v) for v in variants["open_cases"]],
         "Dauer (Median, Tage)": [format_number(v, 0) for v in variants["median_duration_days"]],
     })
@@ -227,6 +227,9 @@ def _variants(key: data.Key, filters: Filters, period: str) -> None:
                f"{len(variants)} häufigsten umfassen {format_number(covered, 1)} % der Fälle.")
     st.dataframe(variant_table(variants), hide_index=True, width="stretch",
                  column_config={"Verlauf": st.column_config.TextColumn(width="large")})
+    if "suppressed" in variants and variants["suppressed"].any():  # pipelines/suppression.py
+        st.caption(explanation(data.min_cell_size()).replace("Personen", "Fällen")
+                   + " Der Anteil oben zählt nur die ausgewiesenen Verläufe.")
     with st.expander("So lesen Sie die Verläufe"):
         st.markdown(READ_VARIANTS)
 

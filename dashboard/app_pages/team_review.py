@@ -12,6 +12,8 @@ Figures come from ``data.py`` (read-only); agreements are written through
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -36,7 +38,7 @@ from dashboard.review_html import (
 )
 from dashboard.widgets import current_filters, no_metrics_yet, team_label
 from pipelines import agreements
-from pipelines.review import attach_agreements, html_to_pdf
+from pipelines.review import Review, attach_agreements, html_to_pdf
 from pipelines.settings import load_settings
 from pipelines.suppression import explanation
 
@@ -44,7 +46,7 @@ CONFIG = {"displaylogo": False, "locale": "de"}
 STATUS_BY_LABEL = {label: status for status, label in agreements.STATUSES.items()}
 
 
-def store() -> object:
+def store() -> Path:
     return agreements.store_path(load_settings(), data.db_path())
 
 
@@ -189,10 +191,7 @@ def render() -> None:
                        mime="application/pdf", key="review_pdf")
 
 
-def _pdf(review) -> bytes:
-    import tempfile
-    from pathlib import Path
-
+def _pdf(review: Review) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         return html_to_pdf(review_html(review), Path(tmp) / "review.pdf").read_bytes()
 
