@@ -373,3 +373,25 @@ def team_review(key: Key, team_id: str, month: dt.date, compare: bool = False, o
                       values=_protected_values(key, min_size), catalog=metric_catalog(key).set_index("metric_id"))
     finally:
         con.close()
+
+
+def _archive_folder() -> Path:
+    from pipelines.archive import archive_dir
+
+    return archive_dir(db_path(), load_settings())
+
+
+@st.cache_data(show_spinner=False)
+def archived_datenstaende(key: Key) -> list[str]:
+    """As-of dates kept in the Datenstand archive, oldest first (key: refresh after a load)."""
+    from pipelines.archive import datenstaende
+
+    return datenstaende(_archive_folder())
+
+
+@st.cache_data(show_spinner=False)
+def datenstand_changes(key: Key, old: str, new: str) -> pd.DataFrame:
+    """Figures of metric_values that differ between two archived Datenstände."""
+    from pipelines.archive import compare
+
+    return compare(_archive_folder(), old, new)

@@ -95,6 +95,8 @@ def render() -> None:
             "Grund": rejects["reason"], "Folge": rejects["action"].map(lambda a: ACTION.get(a, a)),
         }), hide_index=True, width="stretch")
 
+    _datenstand_changes(key)
+
     st.subheader("Kennzahlenkatalog")
     catalog = data.metric_catalog(key)
     st.dataframe(pd.DataFrame({
@@ -109,6 +111,30 @@ def render() -> None:
     st.dataframe(rules.rename(columns={"rule_id": "Regel", "dimension": "Dimension", "table_name": "Tabelle",
                                        "label_de": "Bezeichnung", "description_de": "Hinweis"}),
                  hide_index=True, width="stretch")
+
+
+def _datenstand_changes(key: data.Key) -> None:
+    """What changed between two Datenstände: late entries and corrections of past months."""
+    st.subheader("Datenstände vergleichen")
+    stands = data.archived_datenstaende(key)
+    if len(stands) < 2:
+        st.write("Im Archiv liegt erst ein Datenstand; ab dem nächsten Laden lassen sich zwei vergleichen.")
+        return
+    labels = {s: dt.date.fromisoformat(s).strftime("%d.%m.%Y") for s in stands}
+    left, right = st.columns(2)
+    old = left.selectbox("Früherer Datenstand", stands[:-1], index=len(stands) - 2, format_func=labels.get)
+    newer = [s for s in stands if s > old]
+    new = right.selectbox("Späterer Datenstand", newer, index=len(newer) - 1, format_func=labels.get)
+    changes = data.datenstand_changes(key, old, new)
+    catalog = data.metric_catalog(key).set_index("metric_id")["label_de"]
+    st.caption(f"{_int(len(changes))} Werte haben sich zwischen dem {labels[old]} und dem {labels[new]} geändert "
+               "(Nachträge und Korrekturen vergangener Monate). Neu hinzugekommene Monate zählen nicht als Änderung.")
+    if not changes.empty:
+        st.dataframe(pd.DataFrame({
+            "Kennzahl": changes["metric_id"].map(lambda m: catalog.get(m, m)), "Team": changes["team_id"],
+            "Monat": pd.to_datetime(changes["month"]).dt.strftime("%m.%Y"),
+            "vorher": changes["value_old"].map(format_number), "nachher": changes["value_new"].map(format_number),
+        }), hide_index=True, width="stretch")
 
 
 if __name__ == "__main__":  # run by st.navigation as a page script
