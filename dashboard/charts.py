@@ -13,6 +13,7 @@ import datetime as dt
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from dashboard.formats import format_change, format_number, format_value, month_label
 
@@ -30,10 +31,14 @@ MONTH_TICKS = "%m.%Y"
 SUPPRESSED_HOVER = "weniger als die Mindestzahl an Personen – zum Schutz der Sozialdaten nicht ausgewiesen"
 
 
+# The theme is plotly's "plotly_white", set once as the default: passing a template to
+# every figure made building the 18 charts of the Team page three times slower.
+pio.templates.default = "plotly_white"
+
+
 def _layout(fig: go.Figure, title: str, *, height: int = 320, y_title: str | None = None) -> go.Figure:
     fig.update_layout(
         title={"text": title, "x": 0, "xanchor": "left", "y": 0.96, "yanchor": "top", "font": {"size": 15}},
-        template="plotly_white",
         separators=",.",
         height=height,
         margin={"l": 10, "r": 10, "t": 96, "b": 10},

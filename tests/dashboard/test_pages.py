@@ -180,9 +180,14 @@ def test_team_page_lines_fact_sheets_and_hover(env: Path) -> None:
     at = app("team", team=first)
     assert at.title[0].value.startswith("Team ") and f"({first})" in at.title[0].value
     n_metrics = sql(env, "SELECT count(*) FROM metric_catalog")[0][0]
-    assert len(at.get("plotly_chart")) == n_metrics
+    charts_seen, sheets_seen = 0, 0
+    for theme in at.radio(key="team_theme").options:  # every metric is one click away
+        at.radio(key="team_theme").set_value(theme).run()
+        charts_seen += len(at.get("plotly_chart"))
+        sheets_seen += len([e for e in at.expander if e.label.startswith("Steckbrief: ")])
+    assert charts_seen == sheets_seen == n_metrics
+    at.radio(key="team_theme").set_value("SGB-II-Kennzahlen").run()
     sheets = [e for e in at.expander if e.label.startswith("Steckbrief: ")]
-    assert len(sheets) == n_metrics
     label = label_of(env, "integration_rate_12m")
     sheet = next(e for e in sheets if e.label == f"Steckbrief: {label}")
     definition = sql(env, "SELECT definition_de FROM metric_catalog WHERE metric_id = 'integration_rate_12m'")[0][0]
@@ -202,6 +207,7 @@ def test_team_page_lines_fact_sheets_and_hover(env: Path) -> None:
         assert hover[2] == german(den, 0 if float(den).is_integer() else 1)
 
     # switching the team (sidebar) changes the figures and the URL
+    at.radio(key="team_theme").set_value("Bestand und Bewegung").run()
     before = _spec(at, "trend_elb_stock")
     at.sidebar.selectbox(key="filter_team").select(second).run()
     assert not at.exception
