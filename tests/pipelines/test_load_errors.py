@@ -41,7 +41,7 @@ def broken(tmp_path: Path, good_db: Path) -> tuple[Path, Path, dict]:
     return write_canonical(tmp_path / "src", tiny_job_center()), db, snapshot(db)
 
 
-def fails_cleanly(source: Path, db: Path, before: dict, *needles: str) -> str:
+def expect_clean_failure(source: Path, db: Path, before: dict, *needles: str) -> str:
     with pytest.raises(LoadError) as info:
         load_folder(source, db)
     message = str(info.value)
@@ -54,66 +54,66 @@ def fails_cleanly(source: Path, db: Path, before: dict, *needles: str) -> str:
 def test_missing_required_file(broken: tuple) -> None:
     source, db, before = broken
     (source / "contacts.csv").unlink()
-    fails_cleanly(source, db, before, "contacts.csv", "required table contacts is missing", "expected")
+    expect_clean_failure(source, db, before, "contacts.csv", "required table contacts is missing", "expected")
 
 
 def test_missing_required_column(broken: tuple) -> None:
     source, db, before = broken
     path = source / "persons.csv"
     path.write_text(path.read_text().replace("birth_date", "geburtstag"), encoding="utf-8")
-    fails_cleanly(source, db, before, "persons.csv", "line 1", "column 'birth_date'", "expected the columns")
+    expect_clean_failure(source, db, before, "persons.csv", "line 1", "column 'birth_date'", "expected the columns")
 
 
 def test_undecodable_bytes(broken: tuple) -> None:
     source, db, before = broken
     path = source / "teams.csv"
     path.write_bytes(path.read_bytes() + b"T3,Team \x81 Ost,U25\n")  # 0x81: neither UTF-8 nor cp1252
-    fails_cleanly(source, db, before, "teams.csv", "line 4", "byte 0x81", "expected text in UTF-8 or Windows-1252")
+    expect_clean_failure(source, db, before, "teams.csv", "line 4", "byte 0x81", "expected text in UTF-8 or Windows-1252")
 
 
 def test_zero_byte_file(broken: tuple) -> None:
     source, db, before = broken
     (source / "measures.csv").write_bytes(b"")
-    fails_cleanly(source, db, before, "measures.csv", "empty (0 bytes)", "expected at least the header")
+    expect_clean_failure(source, db, before, "measures.csv", "empty (0 bytes)", "expected at least the header")
 
 
 def test_binary_file_is_not_a_table(broken: tuple) -> None:
     source, db, before = broken
     (source / "contacts.csv").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
-    fails_cleanly(source, db, before, "contacts.csv", "binary data", "expected a CSV text export")
+    expect_clean_failure(source, db, before, "contacts.csv", "binary data", "expected a CSV text export")
 
 
 def test_prose_is_not_a_table(broken: tuple) -> None:
     source, db, before = broken
     (source / "contacts.csv").write_text("Dies ist ein Brief und keine Tabelle\nMit freundlichen Grüßen\n")
-    fails_cleanly(source, db, before, "contacts.csv", "does not look like a table", "line 1")
+    expect_clean_failure(source, db, before, "contacts.csv", "does not look like a table", "line 1")
 
 
 def test_ragged_row(broken: tuple) -> None:
     source, db, before = broken
     with (source / "contacts.csv").open("a", encoding="utf-8") as fh:
         fh.write("C9,P1,2023-02-01\n")
-    fails_cleanly(source, db, before, "contacts.csv", "line 5", "3 fields but the header has 5")
+    expect_clean_failure(source, db, before, "contacts.csv", "line 5", "3 fields but the header has 5")
 
 
 def test_unreadable_path(broken: tuple) -> None:
     source, db, before = broken
     (source / "integrations.csv").unlink()
     (source / "integrations.csv").mkdir()  # a folder where a file should be
-    fails_cleanly(source, db, before, "integrations", "required table integrations is missing")
+    expect_clean_failure(source, db, before, "integrations", "required table integrations is missing")
 
 
 def test_broken_xlsx(broken: tuple) -> None:
     source, db, before = broken
     (source / "measures.csv").unlink()
     (source / "measures.xlsx").write_bytes(b"this is not a zip archive")
-    fails_cleanly(source, db, before, "measures.xlsx", "not an Excel workbook")
+    expect_clean_failure(source, db, before, "measures.xlsx", "not an Excel workbook")
 
 
 def test_mapping_cannot_escape_the_source_folder(broken: tuple) -> None:
     source, db, before = broken
     (source / "mapping.yaml").write_text("tables:\n  persons:\n    file: ../../etc/passwd\n", encoding="utf-8")
-    fails_cleanly(source, db, before, "mapping.yaml", "plain file name")
+    expect_clean_failure(source, db, before, "mapping.yaml", "plain file name")
 
 
 def test_header_only_file_is_a_valid_empty_table(tmp_path: Path) -> None:
