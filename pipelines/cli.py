@@ -111,7 +111,8 @@ def _db(args: argparse.Namespace, settings: Settings) -> Path:
 
 
 def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
-    from pipelines.load import failures_log, load_folder, report_dict
+    from pipelines.load import load_folder, report_dict
+    from pipelines.runlog import failures_log
 
     db = _db(args, settings)
     try:

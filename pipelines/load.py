@@ -11,13 +11,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
-import json
 import os
 import shutil
 import tempfile
-import traceback
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
@@ -25,44 +23,17 @@ import duckdb
 from pipelines import archive
 from pipelines.agreements import backup_after_load
 from pipelines.compute import compute_all
-from pipelines.contract import TYPE_EXPECTATION, Table, load_contract
+from pipelines.contract import Table, load_contract
 from pipelines.errors import LoadError, is_write_failure
 from pipelines.goals import validate_targets
 from pipelines.mapping import Mapping, read_mapping
 from pipelines.readers import FORMATS, SourceFile, find_source_file, read_into_raw
+from pipelines.rejects import TableReport, q, reject_and_count
+from pipelines.runlog import LOAD_RUNS_DDL, copy_history, failures_log, log_failure, record_run
 from pipelines.settings import Settings, load_settings
 from pipelines.sqlmodels import SQL_DIR, build_table, discover
 
 Progress = Callable[[str], None]
-
-LOAD_RUNS_DDL = """
-CREATE TABLE IF NOT EXISTS load_runs (
-    run_id BIGINT, started_at TIMESTAMP, finished_at TIMESTAMP, status VARCHAR, source_path VARCHAR,
-    mapping_path VARCHAR, as_of DATE, rows_read BIGINT, rows_loaded BIGINT, rows_rejected BIGINT,
-    values_blanked BIGINT, files VARCHAR, message VARCHAR);
-CREATE TABLE IF NOT EXISTS load_run_tables (
-    run_id BIGINT, table_name VARCHAR, file_name VARCHAR, format VARCHAR, encoding VARCHAR,
-    delimiter VARCHAR, sha256 VARCHAR, rows_read BIGINT, rows_loaded BIGINT, rows_rejected BIGINT,
-    values_blanked BIGINT, dropped_columns VARCHAR);
-CREATE TABLE IF NOT EXISTS load_rejects (
-    run_id BIGINT, table_name VARCHAR, file_name VARCHAR, line BIGINT, column_name VARCHAR,
-    raw_value VARCHAR, reason VARCHAR, record_id VARCHAR, action VARCHAR);
-"""
-
-
-@dataclass
-class TableReport:
-    table: str
-    file: str | None
-    format: str | None
-    encoding: str | None
-    delimiter: str | None
-    rows_read: int
-    rows_loaded: int
-    rows_rejected: int
-    values_blanked: int
-    dropped_columns: list[str] = field(default_factory=list)
-
 
 @dataclass
 class LoadReport:
@@ -90,11 +61,6 @@ def _noop(_: str) -> None:
     return None
 
 
-def failures_log(db: Path) -> Path:
-    """Failed loads are logged beside the database (the database itself must stay untouched)."""
-    return db.with_name(db.name + ".failed-loads.jsonl")
-
-
 def load_folder(source: Path, db: Path, as_of: dt.date | None = None, mapping: Path | None = None,
                 settings: Settings | None = None, progress: Progress = _noop) -> LoadReport:
     """Validate, load and compute a source folder into ``db``; raise LoadError on bad input."""
@@ -104,22 +70,8 @@ def load_folder(source: Path, db: Path, as_of: dt.date | None = None, mapping: P
     try:
         return _load(source, db, as_of, mapping, settings, progress, started)
     except Exception as exc:
-        _log_failure(db, source, started, exc)
+        log_failure(db, source, started, exc)
         raise
-
-
-def _log_failure(db: Path, source: Path, started: dt.datetime, exc: Exception) -> None:
-    message = str(exc) if isinstance(exc, LoadError) else f"{type(exc).__name__}: {exc}"
-    entry = {"started_at": started.isoformat(), "finished_at": dt.datetime.now().isoformat(timespec="seconds"),
-             "source_path": str(source), "message": message}
-    if not isinstance(exc, LoadError):
-        entry["traceback"] = traceback.format_exc(limit=5)
-    try:
-        db.parent.mkdir(parents=True, exist_ok=True)
-        with failures_log(db).open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
-    except OSError:
-        pass  # the log is a courtesy; the error itself still reaches the caller
 
 
 def _check_target(db: Path) -> None:
@@ -291,7 +243,7 @@ def _build(con: duckdb.DuckDBPyConnection, source: Path, db: Path, files: dict[s
            progress: Progress, started: dt.datetime, work_dir: Path) -> LoadReport:
     con.execute("CREATE SCHEMA raw; CREATE SCHEMA staging;")
     con.execute(LOAD_RUNS_DDL)
-    run_id = _copy_history(con, db)
+    run_id = copy_history(con, db)
     con.execute("CREATE TABLE raw.value_map (table_name VARCHAR, column_name VARCHAR,"
                 " source_value VARCHAR, target_value VARCHAR)")
     for tname, tmap in mapping.tables.items():
@@ -316,7 +268,7 @@ def _build(con: duckdb.DuckDBPyConnection, source: Path, db: Path, files: dict[s
     progress("staging: typing values, checking keys")
     for model in discover(layers=("staging",)):
         build_table(con, model)
-    reports = [_reject_and_count(con, run_id, contract[name], src) for name, src in files.items()]
+    reports = [reject_and_count(con, run_id, contract[name], src) for name, src in files.items()]
     as_of = as_of or _derive_as_of(con, contract)
     con.execute("CREATE TABLE staging.params AS SELECT CAST(? AS DATE) AS as_of", [as_of])
     progress(f"as-of date (Datenstand): {as_of.isoformat()}")
@@ -324,131 +276,20 @@ def _build(con: duckdb.DuckDBPyConnection, source: Path, db: Path, files: dict[s
     if files.get("targets"):  # a target on an unknown metric or team stops the load (docs/goals.md)
         validate_targets(con, files["targets"].path.name, files["targets"].columns)
     finished = dt.datetime.now().replace(microsecond=0)
-    _record_run(con, run_id, source, mapping, as_of, reports, files, started, finished)
+    record_run(con, run_id, source, mapping, as_of, reports, files, started, finished)
     return LoadReport(run_id=run_id, db=str(db), as_of=as_of, tables=reports, started_at=started,
                       finished_at=finished)
 
 
-def _copy_history(con: duckdb.DuckDBPyConnection, db: Path) -> int:
-    """Keep earlier runs' log rows (load_runs, load_run_tables) and return the next run id."""
-    if db.exists():
-        con.execute("ATTACH ? AS previous (READ_ONLY)", [str(db)])
-        try:
-            old = {r[0] for r in con.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'previous'"
-                " AND table_schema = 'main'").fetchall()}
-            for table in ("load_runs", "load_run_tables"):
-                if table in old:
-                    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM previous.main.{table}")
-        finally:
-            con.execute("DETACH previous")
-    failures = failures_log(db)
-    if failures.exists():
-        for line in failures.read_text(encoding="utf-8").splitlines():
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            next_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM load_runs").fetchall()[0][0]
-            con.execute("INSERT INTO load_runs (run_id, started_at, finished_at, status, source_path, message)"
-                        " VALUES (?, ?, ?, 'failed', ?, ?)",
-                        [next_id, entry.get("started_at"), entry.get("finished_at"), entry.get("source_path"),
-                         entry.get("message")])
-    return con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM load_runs").fetchall()[0][0]
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _reject_and_count(con: duckdb.DuckDBPyConnection, run_id: int, table: Table,
-                      src: SourceFile | None) -> TableReport:
-    """Record blanked values, reject rows with an empty or duplicate key, and count."""
-    t = _q(table.name)
-    file_name = src.path.name if src else None
-    key_raw = " || '|' || ".join(f"coalesce(clean(r.{_q(k)}), '')" for k in table.key)
-    for col in table.columns:
-        if col.type == "str":
-            continue
-        c = _q(col.name)
-        con.execute(
-            f"INSERT INTO load_rejects SELECT ?, ?, ?, r._line, ?, r.{c}, ?, {key_raw}, 'value_blanked'"
-            f" FROM raw.{t} r JOIN staging.{t} s USING (_line) WHERE clean(r.{c}) IS NOT NULL AND s.{c} IS NULL",
-            [run_id, table.name, file_name, col.name,
-             f"not {TYPE_EXPECTATION[col.type]}; value left empty, row kept"])
-    blanked = con.execute("SELECT count(*) FROM load_rejects WHERE run_id = ? AND table_name = ?"
-                          " AND action = 'value_blanked'", [run_id, table.name]).fetchall()[0][0]
-    key_typed = ", ".join(f"s.{_q(k)}" for k in table.key)
-    any_null = " OR ".join(f"s.{_q(k)} IS NULL" for k in table.key)
-    key_text = " || '|' || ".join(f"coalesce(CAST(s.{_q(k)} AS VARCHAR), '')" for k in table.key)
-    key_names = ", ".join(table.key)
-    con.execute(
-        f"""
-        INSERT INTO load_rejects
-        WITH ranked AS (
-            SELECT s._line, {key_raw} AS record_id, ({any_null}) AS key_missing, {key_text} AS key_text,
-                   row_number() OVER (PARTITION BY {key_typed} ORDER BY s._line) AS nth,
-                   min(s._line) OVER (PARTITION BY {key_typed}) AS first_line
-            FROM staging.{t} s JOIN raw.{t} r USING (_line)
-        )
-        SELECT ?, ?, ?, _line, ?, record_id,
-               CASE WHEN key_missing THEN 'the key (' || ? || ') is empty or unreadable; row not loaded'
-                    ELSE 'duplicate key ' || key_text || ', first occurrence on line ' || first_line
-                         || ' was loaded; this row not loaded' END,
-               record_id, 'row_rejected'
-        FROM ranked WHERE key_missing OR nth > 1
-        """,
-        [run_id, table.name, file_name, key_names, key_names],
-    )
-    con.execute(f"DELETE FROM staging.{t} WHERE _line IN (SELECT line FROM load_rejects WHERE run_id = ?"
-                " AND table_name = ? AND action = 'row_rejected')", [run_id, table.name])
-    if src and src.dropped_columns:
-        con.executemany(
-            "INSERT INTO load_rejects VALUES (?, ?, ?, NULL, ?, NULL, ?, NULL, 'column_dropped')",
-            [[run_id, table.name, file_name, c, "column not in the data contract; dropped, never stored"]
-             for c in src.dropped_columns])
-    read = con.execute(f"SELECT count(*) FROM raw.{t}").fetchall()[0][0]
-    loaded = con.execute(f"SELECT count(*) FROM staging.{t}").fetchall()[0][0]
-    rejected = con.execute("SELECT count(*) FROM load_rejects WHERE run_id = ? AND table_name = ?"
-                           " AND action = 'row_rejected'", [run_id, table.name]).fetchall()[0][0]
-    if read != loaded + rejected:  # the promise "nothing is lost", checked on every load
-        raise RuntimeError(f"{table.name}: {read} rows read but {loaded} loaded + {rejected} rejected")
-    return TableReport(table=table.name, file=file_name, format=src.format if src else None,
-                       encoding=src.encoding if src else None, delimiter=src.delimiter if src else None,
-                       rows_read=read, rows_loaded=loaded, rows_rejected=rejected, values_blanked=blanked,
-                       dropped_columns=list(src.dropped_columns) if src else [])
-
-
 def _derive_as_of(con: duckdb.DuckDBPyConnection, contract: dict[str, Table]) -> dt.date:
     """The Datenstand: the latest ``recorded_at`` in the export."""
-    parts = [f"SELECT max(recorded_at) AS m FROM staging.{_q(t.name)}"
+    parts = [f"SELECT max(recorded_at) AS m FROM staging.{q(t.name)}"
              for t in contract.values() if "recorded_at" in t.column_names]
     latest = con.execute(f"SELECT max(m) FROM ({' UNION ALL '.join(parts)})").fetchall()[0][0]
     if latest is None:
         raise LoadError("(all files)", "no recorded_at value to derive the as-of date from",
                         expected="recorded_at values, or the option --as-of YYYY-MM-DD")
     return latest.date()
-
-
-def _record_run(con: duckdb.DuckDBPyConnection, run_id: int, source: Path, mapping: Mapping, as_of: dt.date,
-                reports: list[TableReport], files: dict[str, SourceFile | None], started: dt.datetime,
-                finished: dt.datetime) -> None:
-    file_info = [{"table": s.table, "file": s.path.name, "format": s.format, "encoding": s.encoding,
-                  "delimiter": s.delimiter, "sha256": s.sha256, "size_bytes": s.size}
-                 for s in files.values() if s]
-    con.execute(
-        "INSERT INTO load_runs VALUES (?, ?, ?, 'success', ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-        [run_id, started, finished, str(source.resolve()), mapping.source, as_of,
-         sum(r.rows_read for r in reports), sum(r.rows_loaded for r in reports),
-         sum(r.rows_rejected for r in reports), sum(r.values_blanked for r in reports),
-         json.dumps(file_info, ensure_ascii=False)],
-    )
-    for r in reports:
-        src = files[r.table]
-        con.execute("INSERT INTO load_run_tables VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [run_id, r.table, r.file, r.format, r.encoding, r.delimiter, src.sha256 if src else None,
-                     r.rows_read, r.rows_loaded, r.rows_rejected, r.values_blanked,
-                     json.dumps(r.dropped_columns, ensure_ascii=False)])
 
 
 def report_dict(report: LoadReport) -> dict:

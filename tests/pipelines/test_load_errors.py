@@ -68,7 +68,8 @@ def test_undecodable_bytes(broken: tuple) -> None:
     source, db, before = broken
     path = source / "teams.csv"
     path.write_bytes(path.read_bytes() + b"T3,Team \x81 Ost,U25\n")  # 0x81: neither UTF-8 nor cp1252
-    expect_clean_failure(source, db, before, "teams.csv", "line 4", "byte 0x81", "expected text in UTF-8 or Windows-1252")
+    expect_clean_failure(source, db, before, "teams.csv", "line 4", "byte 0x81",
+                         "expected text in UTF-8 or Windows-1252")
 
 
 def test_zero_byte_file(broken: tuple) -> None:
