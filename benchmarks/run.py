@@ -8,6 +8,9 @@ these machines are shared and noisy: the ratio is what to compare over time.
     python benchmarks/run.py --persons 12000 200000 1000000
     python benchmarks/run.py --persons 2000 --runs 5 --memory-limit 2GB
 
+After the pipeline table it prints the dashboard's page render times (AppTest, cold,
+warm and after a filter change) on each size's database.
+
 Columns: read = files into raw text tables, stage = typing/rejects, core, rules,
 metrics, marts (goals, case progress), total = the whole `steering load`; floor =
 DuckDB reading the same files once; ratio = total / floor.
@@ -95,6 +98,7 @@ def main() -> None:
     parser.add_argument("--persons", type=int, nargs="+", default=[12_000, 200_000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--memory-limit", default="", help="DuckDB memory limit, e.g. 2GB")
+    parser.add_argument("--no-dashboard", action="store_true", help="skip the AppTest page renders")
     args = parser.parse_args()
     config = ""
     if args.memory_limit:
@@ -103,6 +107,7 @@ def main() -> None:
     print("medians over", args.runs, "runs; seconds unless stated")
     print(f"{'persons':>9} {'rows':>11} {'gen':>6} {'floor':>6} " + " ".join(f"{p:>7}" for p in PHASES)
           + f" {'total':>7} {'ratio':>6} {'peak MB':>8} {'db MB':>7}")
+    dashboards: dict[int, str] = {}
     for persons in args.persons:
         with tempfile.TemporaryDirectory(prefix="steering-bench-") as tmp:
             source, db = Path(tmp) / "src", Path(tmp) / "bench.duckdb"
@@ -121,6 +126,19 @@ def main() -> None:
             print(f"{persons:>9,} {results[0]['rows']:>11,} {gen:>6.1f} {floor:>6.2f} {phases} {load:>7.2f} "
                   f"{load / floor:>6.1f} {max(r['peak_mb'] for r in results):>8.0f} "
                   f"{db.stat().st_size / 2**20:>7.1f}", flush=True)
+            if not args.no_dashboard:
+                dashboards[persons] = dashboard_renders(db)
+    for persons, table in dashboards.items():
+        print(f"\ndashboard at {persons:,} persons (AppTest, medians of 3):\n{table}", flush=True)
+
+
+def dashboard_renders(db: Path) -> str:
+    """Cold/warm/filter-change render times of every page on this database (benchmarks/bench_dashboard.py)."""
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_dashboard.py"), "--db", str(db)],
+                         cwd=ROOT, capture_output=True, text=True)
+    if out.returncode:
+        return f"(failed: {out.stderr.strip().splitlines()[-1] if out.stderr.strip() else out.returncode})"
+    return "\n".join(line for line in out.stdout.splitlines() if not line.startswith("database:"))
 
 
 if __name__ == "__main__":
