@@ -316,12 +316,27 @@ def survival_curves(key: Key, team_ids: tuple[str, ...], period: str) -> pd.Data
                        " AND period = ? ORDER BY team_id, day", (list(team_ids), period))
 
 
-@st.cache_data(show_spinner=False)
 def survival_summary(key: Key, period: str) -> pd.DataFrame | None:
     """Median time to integration and milestone shares of every team (and ``__all__``) for one period."""
+    return _survival_summary(key, period, min_cell_size())
+
+
+@st.cache_data(show_spinner=False)
+def _survival_summary(key: Key, period: str, min_size: int) -> pd.DataFrame | None:
     if not has_case_progress(key):
         return None
-    return _query(key, "SELECT * FROM survival_summary WHERE period = ? ORDER BY team_id", (period,))
+    summary = _query(key, "SELECT * FROM survival_summary WHERE period = ? ORDER BY team_id", (period,))
+    from pipelines.suppression import suppression_mask
+
+    # A team with fewer cases than privacy.min_cell_size shows no figures (and, so that the
+    # job-center total does not give them away, a second team too): column `suppressed`.
+    hidden = suppression_mask(summary, "cases", [["period"]], min_size,
+                              is_total=summary["team_id"] == ALL).to_numpy()
+    few = suppression_mask(summary.assign(_n=summary["integrations"]), "_n", [["period"]], min_size,
+                           is_total=summary["team_id"] == ALL).to_numpy()
+    summary["suppressed"] = hidden
+    summary["integrations"] = summary["integrations"].astype("float64").mask(hidden | few)
+    return summary
 
 
 @st.cache_data(show_spinner=False)
@@ -347,12 +362,23 @@ def case_variants(key: Key, team_id: str, period: str, limit: int = 10) -> pd.Da
     return variants
 
 
+def case_transitions(key: Key, team_id: str, period: str) -> tuple[pd.DataFrame, int] | None:
+    """The links of one team's Sankey diagram and how many links were left out as too small.
+
+    A link of fewer cases than ``privacy.min_cell_size`` is not drawn, so no flow about
+    fewer persons is shown; the node sizes follow the links that are drawn.
+    """
+    return _case_transitions(key, team_id, period, min_cell_size())
+
+
 @st.cache_data(show_spinner=False)
-def case_transitions(key: Key, team_id: str, period: str) -> pd.DataFrame | None:
+def _case_transitions(key: Key, team_id: str, period: str, min_size: int) -> tuple[pd.DataFrame, int] | None:
     if not has_case_progress(key):
         return None
-    return _query(key, "SELECT * FROM case_transitions WHERE team_id = ? AND period = ?"
-                       " ORDER BY step, from_stage, to_stage", (team_id, period))
+    links = _query(key, "SELECT * FROM case_transitions WHERE team_id = ? AND period = ?"
+                        " ORDER BY step, from_stage, to_stage", (team_id, period))
+    small = (links["cases"] < min_size).to_numpy()
+    return links[~small].reset_index(drop=True), int(small.sum())
 
 
 # --- team review (Teamreflexion) ------------------------------------------------------------------------------

@@ -168,6 +168,11 @@ def _summary_table(summary: pd.DataFrame, team_ids: list[str], names: dict[str, 
         if team_id not in indexed.index:
             continue
         r = indexed.loc[team_id]
+        if r.get("suppressed", False):  # fewer cases than privacy.min_cell_size (dashboard/data.py)
+            rows.append({"Team": team_label(team_id, names), "Fälle": "–", "Integrationen": "–",
+                         "Median bis Integration": "–", "nach 6 Monaten": "–", "nach 12 Monaten": "–",
+                         "nach 24 Monaten": "–"})
+            continue
         rows.append({
             "Team": team_label(team_id, names),
             "Fälle": format_number(r["cases"]),
@@ -187,13 +192,18 @@ def _survival(key: data.Key, filters: Filters, name: str, period: str) -> None:
         st.info("Für das Team gibt es im gewählten Zeitraum keine Fälle.")
         return
     center = curves[curves["team_id"] == data.ALL]
-    fig = charts.survival_chart([(name, own, charts.PALETTE["team"]),
-                                 ("Jobcenter gesamt", center, charts.PALETTE["center"])],
+    summary = data.survival_summary(key, period)
+    hidden = set(summary.loc[summary["suppressed"], "team_id"])
+    lines = [("Jobcenter gesamt", center, charts.PALETTE["center"])]
+    if filters.team_id not in hidden:
+        lines.insert(0, (name, own, charts.PALETTE["team"]))
+    else:
+        st.caption("Die Kurve des Teams wird nicht gezeigt: " + explanation(data.min_cell_size()))
+    fig = charts.survival_chart(lines,
                                 title=charts.two_line_title("Geschätzter Anteil mit Integration seit dem Zugang",
                                                             f"Kaplan-Meier mit 95-%-Band, Zugänge aus "
                                                             f"{period_label(period)}"))
     st.plotly_chart(fig, key="case_survival", config=CONFIG)
-    summary = data.survival_summary(key, period)
     st.dataframe(_summary_table(summary, [*filters.team_ids, data.ALL], filters.team_names), hide_index=True,
                  width="stretch")
     st.caption("„nach … Monaten“: geschätzter Anteil mit Integration so lange nach dem Zugang. "
@@ -236,13 +246,17 @@ def _variants(key: data.Key, filters: Filters, period: str) -> None:
 
 def _paths(key: data.Key, filters: Filters, period: str) -> None:
     st.subheader("Wege durch die Stationen")
-    transitions = data.case_transitions(key, filters.team_id, period)
+    transitions, hidden = data.case_transitions(key, filters.team_id, period)
     if transitions.empty:
-        st.info("Für das Team gibt es im gewählten Zeitraum keine Fälle.")
+        st.info("Jeder Übergang betrifft weniger Fälle, als zum Schutz der Sozialdaten gezeigt werden darf."
+                if hidden else "Für das Team gibt es im gewählten Zeitraum keine Fälle.")
         return
     st.plotly_chart(charts.stage_sankey(transitions, title=charts.two_line_title(
         "Von Station zu Station", f"Zugänge aus {period_label(period)}, erstes Erreichen jeder Station")),
         key="case_sankey", config=CONFIG)
+    if hidden:
+        st.caption(f"{format_number(hidden)} Übergänge mit weniger als "
+                   f"{data.min_cell_size()} Fällen sind zum Schutz der Sozialdaten ausgeblendet.")
     with st.expander("So lesen Sie das Diagramm"):
         st.markdown(READ_SANKEY)
 

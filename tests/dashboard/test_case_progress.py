@@ -165,3 +165,20 @@ def test_every_team_of_the_sample_renders_with_the_tables_figures(sample: Path) 
         assert at.dataframe[1].value["Verlauf"].iloc[0] == top[team]
         total = at.dataframe[0].value.set_index("Team").loc["Jobcenter gesamt", "Fälle"]
         assert total == f"{cases:,}".replace(",", ".")
+
+
+def test_small_groups_are_suppressed_with_the_default_minimum(hand: Path) -> None:
+    """min_cell_size 5: Team Zwei has 3 cases -> '–'; Team Eins (5) is hidden too, or 8 - 5 would give
+    Team Zwei away; the job center (8) stays. The team's curve and Sankey links under 5 cases are not drawn."""
+    at = page(hand, min_cell_size=5, team="T1", zugang="all")
+    table = at.dataframe[0].value.set_index("Team")
+    assert table.loc["Team Zwei (T2)"].tolist() == ["–"] * 6
+    assert table.loc["Team Eins (T1)"].tolist() == ["–"] * 6
+    assert table.loc["Jobcenter gesamt", "Fälle"] == "8"
+    names = [t.get("name") for t in spec(at, "case_survival")["data"]]
+    assert "Team Eins (T1)" not in names and any("Jobcenter gesamt" in (n or "") for n in names)
+    captions = " ".join(c.value for c in at.caption)
+    assert "Die Kurve des Teams wird nicht gezeigt" in captions
+    assert "Übergänge mit weniger als 5 Fällen sind zum Schutz der Sozialdaten ausgeblendet" in captions
+    sankey = spec(at, "case_sankey")["data"][0]
+    assert min(array(sankey["link"]["value"])) >= 5
