@@ -40,15 +40,25 @@ def good(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, tuple]:
     return db, fingerprint(db)
 
 
-@pytest.mark.parametrize("delay", [0.3, 0.8, 1.3, 1.8, 2.5])
-def test_killed_load_leaves_the_last_good_snapshot(tmp_path: Path, good: tuple, delay: float) -> None:
+@pytest.fixture(scope="module")
+def cli_load_seconds(tmp_path_factory: pytest.TempPathFactory) -> float:
+    """How long a whole `steering load` of the sample takes here, so kills land inside it."""
+    db = tmp_path_factory.mktemp("timing") / "steering.duckdb"
+    start = time.perf_counter()
+    subprocess.run([STEERING, "load", str(SAMPLE_DIR), "--db", str(db)], capture_output=True, check=True)
+    return time.perf_counter() - start
+
+
+@pytest.mark.parametrize("fraction", [0.15, 0.3, 0.45, 0.6, 0.8])
+def test_killed_load_leaves_the_last_good_snapshot(tmp_path: Path, good: tuple, cli_load_seconds: float,
+                                                   fraction: float) -> None:
     db = tmp_path / "steering.duckdb"
     shutil.copy(good[0], db)
     loader = subprocess.Popen([STEERING, "load", str(SAMPLE_DIR), "--db", str(db)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(delay)
+    time.sleep(cli_load_seconds * fraction)
     loader.send_signal(signal.SIGKILL)
-    loader.wait()
+    assert loader.wait() == -signal.SIGKILL, "the load finished before the kill; the moment tested nothing"
     assert fingerprint(db) == good[1], "a killed load must not change the snapshot"
     report = load_folder(SAMPLE_DIR, db)  # the next load succeeds and cleans up after the dead one
     assert report.run_id == 2
