@@ -232,9 +232,8 @@ def _create_macros(con: duckdb.DuckDBPyConnection, mapping: Mapping) -> None:
     sql = (SQL_DIR / "macros" / "parsing.sql").read_text(encoding="utf-8")
     # The only value put into SQL text: the mapping's date_format, checked against a strict
     # pattern of strftime codes in pipelines/mapping.py.
-    custom = mapping.date_format
-    sql = sql.replace("{custom_date}", f"try_strptime(clean(v), '{custom}')" if custom else "NULL")
-    sql = sql.replace("{custom_datetime}", f"try_strptime(clean(v), '{custom}')" if custom else "NULL")
+    custom = f"try_strptime(clean(v), '{mapping.date_format}')" if mapping.date_format else "NULL"
+    sql = sql.replace("{custom_date}", custom).replace("{custom_datetime}", custom)
     con.execute(sql)
 
 

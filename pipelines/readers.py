@@ -120,13 +120,13 @@ def map_header(src: SourceFile, header: list[str], table: Table, tmap: TableMapp
 
 
 def _raw_table_from_select(con: duckdb.DuckDBPyConnection, table: Table, positions: list[str | None],
-                           source_sql: str, params: list | None = None, line_offset: int = 2) -> None:
-    """Materialise raw.<table> with canonical text columns and ``_line`` in file order."""
+                           source_sql: str, params: list | None = None) -> None:
+    """Materialise raw.<table> with canonical text columns and ``_line`` in file order (header = line 1)."""
     cols = ", ".join(f'CAST("c{i}" AS VARCHAR) AS "{name}"'
                      for i, name in enumerate(positions) if name is not None)
     con.execute(f'CREATE OR REPLACE TEMP TABLE _read AS SELECT {cols} FROM {source_sql}', params or [])
     con.execute(f'CREATE OR REPLACE TABLE raw."{table.name}" AS '
-                f'SELECT rowid + {line_offset} AS _line, * FROM _read ORDER BY rowid')
+                'SELECT rowid + 2 AS _line, * FROM _read ORDER BY rowid')
     con.execute("DROP TABLE _read")
 
 
@@ -372,4 +372,4 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, src: SourceFile, table: Table,
     positions = map_header(src, header, table, tmap)
     selects = ", ".join(f'"{h.replace(chr(34), chr(34) * 2)}" AS "c{i}"' for i, h in enumerate(header))
     _raw_table_from_select(con, table, positions,
-                           f"(SELECT {selects} FROM read_parquet(?))", [str(src.path)], line_offset=2)
+                           f"(SELECT {selects} FROM read_parquet(?))", [str(src.path)])
