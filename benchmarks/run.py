@@ -12,7 +12,7 @@ After the pipeline table it prints the dashboard's page render times (AppTest, c
 warm and after a filter change) on each size's database.
 
 Columns: read = files into raw text tables, stage = typing/rejects, core, rules,
-metrics, marts (goals, case progress), total = the whole `steering load`; floor =
+metrics, marts (goals, case progress), survival, swap, total = the whole `steering load`; floor =
 DuckDB reading the same files once; ratio = total / floor.
 """
 

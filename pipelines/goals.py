@@ -54,8 +54,8 @@ def _raise(file_name: str, column: str, what: str, rows: list[tuple[int, object]
 
 def _recoded_labels(con: duckdb.DuckDBPyConnection, column: str) -> list[str]:
     """Labels the mapping file recodes for this targets column (German exports use those)."""
-    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw'"
-                         " AND table_name = 'value_map'").fetchall()[0][0]
+    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE 'raw' IN (table_catalog,"
+                         " table_schema) AND table_name = 'value_map'").fetchall()[0][0]
     if not exists:
         return []
     return [r[0] for r in con.execute(

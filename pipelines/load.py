@@ -196,6 +196,7 @@ def _build_and_swap(source: Path, db: Path, files: dict[str, SourceFile | None],
         con = _connect(tmp, settings)
         report = _build(con, source, db, files, contract, mapping, as_of, settings, progress, started, work_dir)
         staged = archive.stage(con, db, settings, report.as_of, report.run_id)
+        con.execute("DETACH raw")  # the in-memory raw text (see _build); nothing after the load needs it
         con.execute("CHECKPOINT")
         con.close()
         progress(f"swapping the new snapshot into {db}")
@@ -240,7 +241,10 @@ def _create_macros(con: duckdb.DuckDBPyConnection, mapping: Mapping) -> None:
 def _build(con: duckdb.DuckDBPyConnection, source: Path, db: Path, files: dict[str, SourceFile | None],
            contract: dict[str, Table], mapping: Mapping, as_of: dt.date | None, settings: Settings,
            progress: Progress, started: dt.datetime, work_dir: Path) -> LoadReport:
-    con.execute("CREATE SCHEMA raw; CREATE SCHEMA staging;")
+    # The raw text lives in an in-memory catalog named `raw` (spilling to the temp directory
+    # under a memory limit): only staging and the reject report read it, and writing all input
+    # text into the snapshot file cost as much as reading it (1.2 s of 2.4 s for 2.7 M contacts).
+    con.execute("ATTACH ':memory:' AS raw; CREATE SCHEMA staging;")
     con.execute(LOAD_RUNS_DDL)
     run_id = copy_history(con, db)
     con.execute("CREATE TABLE raw.value_map (table_name VARCHAR, column_name VARCHAR,"

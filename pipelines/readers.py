@@ -13,11 +13,13 @@ Windows-1252 export is transcoded to a temporary UTF-8 file on the way in.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
 import hashlib
 import re
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,13 +80,16 @@ def read_into_raw(con: duckdb.DuckDBPyConnection, src: SourceFile, table: Table,
                   encodings: list[str], work_dir: Path, max_line_kb: int = 1024) -> None:
     """Create ``raw.<table>`` from the file; fills in what was learned on ``src``."""
     src.size = src.path.stat().st_size
-    src.sha256 = checksum(src.path)
-    if src.format == "csv":
-        _read_csv(con, src, table, mapping, encodings, work_dir, max_line_kb)
-    elif src.format == "xlsx":
-        _read_xlsx(con, src, table, mapping.for_table(table.name))
-    else:
-        _read_parquet(con, src, table, mapping.for_table(table.name))
+    # hashlib releases the GIL on large blocks: the checksum runs beside the reading
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = pool.submit(checksum, src.path)
+        if src.format == "csv":
+            _read_csv(con, src, table, mapping, encodings, work_dir, max_line_kb)
+        elif src.format == "xlsx":
+            _read_xlsx(con, src, table, mapping.for_table(table.name))
+        else:
+            _read_parquet(con, src, table, mapping.for_table(table.name))
+        src.sha256 = digest.result()
     src.rows_read = con.execute(f'SELECT count(*) FROM raw."{table.name}"').fetchall()[0][0]
 
 
@@ -125,8 +130,8 @@ def _raw_table_from_select(con: duckdb.DuckDBPyConnection, table: Table, positio
     cols = ", ".join(f'CAST("c{i}" AS VARCHAR) AS "{name}"'
                      for i, name in enumerate(positions) if name is not None)
     con.execute(f'CREATE OR REPLACE TEMP TABLE _read AS SELECT {cols} FROM {source_sql}', params or [])
-    con.execute(f'CREATE OR REPLACE TABLE raw."{table.name}" AS '
-                'SELECT rowid + 2 AS _line, * FROM _read ORDER BY rowid')
+    # insertion order is preserved (DuckDB's default), so rowid is the file order
+    con.execute(f'CREATE OR REPLACE TABLE raw."{table.name}" AS SELECT rowid + 2 AS _line, * FROM _read')
     con.execute("DROP TABLE _read")
 
 
@@ -136,21 +141,30 @@ def _line_of(data: bytes, offset: int, lines_before: int) -> int:
     return lines_before + data.count(b"\n", 0, offset) + 1
 
 
-def _decode_check(path: Path, encoding: str) -> tuple[bool, int | None, int | None]:
-    """Does the whole file decode? Returns (ok, line of first bad byte, the byte)."""
+def _decode_pass(path: Path, encoding: str, target: Path | None) -> tuple[bool, int | None, int | None]:
+    """Decode the whole file, writing it as UTF-8 to ``target`` on the way (None: check only).
+
+    One pass does both, so a Windows-1252 export is read once here, not once to
+    check and once to transcode. Returns (ok, line of the first bad byte, the byte).
+    """
     decoder = codecs.getincrementaldecoder(encoding)()
     lines = 0
-    with path.open("rb") as fh:
+    with path.open("rb") as fh, (target.open("w", encoding="utf-8", newline="") if target
+                                 else contextlib.nullcontext()) as out:
         while block := fh.read(CHUNK):
             try:
-                decoder.decode(block)
+                text = decoder.decode(block)
             except UnicodeDecodeError as exc:
                 return False, _line_of(block, exc.start, lines), block[exc.start]
+            if out is not None:
+                out.write(text)
             lines += block.count(b"\n")
         try:
-            decoder.decode(b"", final=True)
+            tail = decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             return False, lines + 1, None
+        if out is not None:
+            out.write(tail)
     return True, None, None
 
 
@@ -181,40 +195,35 @@ def check_line_lengths(path: Path, max_bytes: int) -> None:
             lines += len(ends)
 
 
-def detect_encoding(path: Path, declared: str | None, candidates: list[str]) -> str:
-    """BOM first, then the mapping's encoding, then the first candidate that decodes the whole file."""
+def decode_to_utf8(path: Path, declared: str | None, candidates: list[str], work_dir: Path) -> tuple[str, Path]:
+    """The file's encoding and a UTF-8 file with its text (the file itself when it is UTF-8).
+
+    BOM first, then the mapping's encoding, then the first candidate that decodes
+    the whole file. DuckDB's reader knows only UTF-8, so anything else is
+    transcoded to a temporary copy in the same pass that checks it (streamed, so
+    memory stays flat).
+    """
     with path.open("rb") as fh:
         head = fh.read(4)
     if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    tried = [declared] if declared else candidates
-    first_failure: tuple[str, int | None, int | None] | None = None
+        tried = ["utf-8-sig"]
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        tried = ["utf-16"]
+    else:
+        tried = [declared] if declared else candidates
+    target = work_dir / f"{path.stem}.utf8.csv"
+    first_failure: tuple[int | None, int | None] | None = None
     for enc in tried:
-        ok, line, byte = _decode_check(path, enc)
+        name = codecs.lookup(enc).name
+        ok, line, byte = _decode_pass(path, enc, None if name == "utf-8" else target)
         if ok:
-            return codecs.lookup(enc).name
-        first_failure = first_failure or (enc, line, byte)
-        if declared:
-            break
-    _, line, byte = first_failure or ("", None, None)
+            return name, path if name == "utf-8" else target
+        target.unlink(missing_ok=True)
+        first_failure = first_failure or (line, byte)
+    line, byte = first_failure or (None, None)
     shown = f"byte 0x{byte:02X}" if byte is not None else "a truncated character"
     raise LoadError(path.name, f"{shown} cannot be decoded as {' or '.join(tried)}", line=line,
                     expected="text in UTF-8 or Windows-1252 (set 'encoding' in mapping.yaml if it is another)")
-
-
-def _transcode(path: Path, encoding: str, work_dir: Path) -> Path:
-    """Write a UTF-8 copy for DuckDB's reader (streamed, so memory stays flat)."""
-    if encoding in {"utf-8"}:
-        return path
-    target = work_dir / f"{path.stem}.utf8.csv"
-    decoder = codecs.getincrementaldecoder(encoding)()
-    with path.open("rb") as src, target.open("w", encoding="utf-8", newline="") as out:
-        while block := src.read(CHUNK):
-            out.write(decoder.decode(block))
-        out.write(decoder.decode(b"", final=True))
-    return target
 
 
 def sniff_delimiter(header_line: str, declared: str | None, name: str) -> str:
@@ -245,8 +254,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, src: SourceFile, table: Table, map
         raise LoadError(name, "the file contains binary data (NUL bytes), it is not a text table",
                         expected="a CSV text export")
     check_line_lengths(src.path, max_line_kb * 1024)
-    src.encoding = detect_encoding(src.path, mapping.encoding, encodings)
-    utf8 = _transcode(src.path, src.encoding, work_dir)
+    src.encoding, utf8 = decode_to_utf8(src.path, mapping.encoding, encodings, work_dir)
     header_line = _first_line(utf8)
     src.delimiter = sniff_delimiter(header_line, mapping.delimiter, name)
     header = next(csv.reader([header_line], delimiter=src.delimiter, quotechar='"'))
