@@ -62,14 +62,20 @@ def compute_all(
 
 
 def build_rules(con: duckdb.DuckDBPyConnection, rules: list[SqlModel], progress: Progress = _noop) -> None:
-    """Evaluate every rule; keep failing rows as findings and counts as results."""
+    """Evaluate every rule; keep failing rows as findings and counts as results.
+
+    Each rule is evaluated once and reduced on the fly to one row per (team_id, month)
+    holding its checked/failed counts and, as a list, its failing rows: the millions of
+    passing rows are never stored, and the final tables read only these small rows.
+    """
     con.execute(
         "CREATE OR REPLACE TABLE dq_rules (rule_id VARCHAR, dimension VARCHAR, table_name VARCHAR,"
         " label_de VARCHAR, description_de VARCHAR)"
     )
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _rule_rows (rule_id VARCHAR, table_name VARCHAR, record_id VARCHAR,"
-        " person_id VARCHAR, team_id VARCHAR, month DATE, failed BOOLEAN)"
+        "CREATE OR REPLACE TEMP TABLE _rule_counts (rule_id VARCHAR, team_id VARCHAR, month DATE,"
+        " checked BIGINT, failed BIGINT,"
+        " findings STRUCT(table_name VARCHAR, record_id VARCHAR, person_id VARCHAR)[])"
     )
     for rule in rules:
         progress(f"rules: {rule.meta['rule_id']}")
@@ -78,12 +84,30 @@ def build_rules(con: duckdb.DuckDBPyConnection, rules: list[SqlModel], progress:
             "INSERT INTO dq_rules VALUES (?, ?, ?, ?, ?)",
             [meta["rule_id"], meta["dimension"], meta["table_name"], meta["label_de"], meta["description_de"]],
         )
+        # Same casts as storing the rows in a typed table would apply.
         con.execute(
-            f"INSERT INTO _rule_rows SELECT ?, {RULE_COLUMNS} FROM ({rule.body})", [meta["rule_id"]]
+            f"""
+            INSERT INTO _rule_counts
+            SELECT ?, team_id, month, count(*), count(*) FILTER (WHERE failed),
+                   list({{'table_name': table_name, 'record_id': record_id, 'person_id': person_id}})
+                       FILTER (WHERE failed)
+            FROM (
+                SELECT table_name::VARCHAR AS table_name, record_id::VARCHAR AS record_id,
+                       person_id::VARCHAR AS person_id, team_id::VARCHAR AS team_id,
+                       month::DATE AS month, failed::BOOLEAN AS failed
+                FROM (SELECT {RULE_COLUMNS} FROM ({rule.body}))
+            )
+            GROUP BY team_id, month
+            """,
+            [meta["rule_id"]],
         )
     con.execute(
-        "CREATE OR REPLACE TABLE dq_findings AS SELECT rule_id, table_name, record_id, person_id, team_id, month"
-        " FROM _rule_rows WHERE failed ORDER BY rule_id, month, team_id, table_name, record_id"
+        """
+        CREATE OR REPLACE TABLE dq_findings AS
+        SELECT rule_id, f.table_name AS table_name, f.record_id AS record_id, f.person_id AS person_id, team_id, month
+        FROM (SELECT rule_id, team_id, month, unnest(findings) AS f FROM _rule_counts)
+        ORDER BY rule_id, month, team_id, table_name, record_id
+        """
     )
     con.execute(
         """
@@ -93,13 +117,11 @@ def build_rules(con: duckdb.DuckDBPyConnection, rules: list[SqlModel], progress:
             FROM (SELECT team_id FROM core.team_list) t, core.calendar c, dq_rules r
         ),
         per_team AS (
-            SELECT team_id, month, rule_id, count(*) AS checked, count(*) FILTER (WHERE failed) AS failed
-            FROM _rule_rows GROUP BY ALL
+            SELECT team_id, month, rule_id, checked, failed FROM _rule_counts
         ),
         whole AS (
-            SELECT '__all__' AS team_id, month, rule_id, count(*) AS checked,
-                   count(*) FILTER (WHERE failed) AS failed
-            FROM _rule_rows GROUP BY ALL
+            SELECT '__all__' AS team_id, month, rule_id, sum(checked) AS checked, sum(failed) AS failed
+            FROM _rule_counts GROUP BY ALL
         ),
         counted AS (SELECT * FROM per_team UNION ALL SELECT * FROM whole)
         SELECT g.team_id, g.month, g.rule_id,
@@ -108,7 +130,7 @@ def build_rules(con: duckdb.DuckDBPyConnection, rules: list[SqlModel], progress:
         ORDER BY g.rule_id, g.month, g.team_id
         """
     )
-    con.execute("DROP TABLE _rule_rows")
+    con.execute("DROP TABLE _rule_counts")
 
 
 def build_metrics(con: duckdb.DuckDBPyConnection, metrics: list[SqlModel], progress: Progress = _noop) -> None:

@@ -272,6 +272,8 @@ def _build(con: duckdb.DuckDBPyConnection, source: Path, db: Path, files: dict[s
     for model in discover(layers=("staging",)):
         build_table(con, model)
     reports = [reject_and_count(con, run_id, contract[name], src) for name, src in files.items()]
+    for name in files:  # the raw text has served; free its memory before the compute
+        con.execute(f'DROP TABLE raw."{name}"')
     as_of = as_of or _derive_as_of(con, contract)
     con.execute("CREATE TABLE staging.params AS SELECT CAST(? AS DATE) AS as_of", [as_of])
     progress(f"as-of date (Datenstand): {as_of.isoformat()}")

@@ -20,6 +20,14 @@ with stock as (
     from core.person_month
 ),
 
+-- the check per person, on the small persons table rather than on every stock row
+sex_missing as (
+    select
+        person_id,
+        nullif(trim(sex), '') is null as missing
+    from staging.persons
+),
+
 final as (
     select
         'persons' as table_name,
@@ -27,9 +35,9 @@ final as (
         s.person_id,
         s.team_id,
         s.month,
-        (p.person_id is null or nullif(trim(p.sex), '') is null) as failed
+        (p.person_id is null or p.missing) as failed
     from stock as s
-    left join staging.persons as p on p.person_id = s.person_id
+    left join sex_missing as p on p.person_id = s.person_id
 )
 
 select * from final

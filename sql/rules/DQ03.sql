@@ -21,6 +21,14 @@ with stock as (
     from core.person_month
 ),
 
+-- the check per person, on the small persons table rather than on every stock row
+sex_invalid as (
+    select
+        person_id,
+        coalesce(nullif(trim(sex), '') is not null and sex not in ('m', 'w', 'd', 'x'), false) as invalid
+    from staging.persons
+),
+
 final as (
     select
         'persons' as table_name,
@@ -28,9 +36,9 @@ final as (
         s.person_id,
         s.team_id,
         s.month,
-        coalesce(nullif(trim(p.sex), '') is not null and p.sex not in ('m', 'w', 'd', 'x'), false) as failed
+        coalesce(p.invalid, false) as failed
     from stock as s
-    left join staging.persons as p on p.person_id = s.person_id
+    left join sex_invalid as p on p.person_id = s.person_id
 )
 
 select * from final

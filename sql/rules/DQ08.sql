@@ -22,7 +22,7 @@ with events as (
         m.end_date,
         c.month
     from staging.measures as m
-    inner join core.calendar as c on m.start_date between c.month and c.month_end
+    inner join core.calendar as c on c.month = date_trunc('month', m.start_date)::date
 ),
 
 final as (

@@ -23,7 +23,7 @@ with events as (
         m.start_date,
         c.month
     from staging.measures as m
-    inner join core.calendar as c on m.start_date between c.month and c.month_end
+    inner join core.calendar as c on c.month = date_trunc('month', m.start_date)::date
 ),
 
 elb as (

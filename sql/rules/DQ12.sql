@@ -23,7 +23,7 @@ with events as (
         i.recorded_at,
         c.month
     from staging.integrations as i
-    inner join core.calendar as c on i.integration_date between c.month and c.month_end
+    inner join core.calendar as c on c.month = date_trunc('month', i.integration_date)::date
 ),
 
 final as (

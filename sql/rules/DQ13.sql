@@ -23,7 +23,7 @@ with events as (
         k.recorded_at,
         c.month
     from staging.contacts as k
-    inner join core.calendar as c on k.contact_date between c.month and c.month_end
+    inner join core.calendar as c on c.month = date_trunc('month', k.contact_date)::date
 ),
 
 final as (

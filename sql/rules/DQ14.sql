@@ -18,14 +18,47 @@ depends_on: [core.calendar, core.person_day_team]
 -- contact_type has a smaller contact_id (ids compared as text; the first of a
 -- group passes, every further one is a finding). Rows with an empty person_id
 -- or contact_type have no "same" partner and pass.
-with ranked as (
+
+-- Only contacts that share their key with another can have a smaller partner. A key
+-- hash that occurs once marks a contact alone in its group (group members share
+-- the hash; a collision only adds candidates), so the window -- the exact test --
+-- runs on the few candidates instead of partitioning every contact.
+with keyed_contacts as not materialized (
+    select
+        contact_id,
+        person_id,
+        contact_date,
+        contact_type,
+        hash(person_id, contact_date, contact_type) as key_hash
+    from staging.contacts
+),
+
+repeated_hashes as (
+    select key_hash
+    from keyed_contacts
+    group by key_hash
+    having count(*) >= 2
+),
+
+ranked as (
     select
         contact_id,
         person_id,
         contact_date,
         contact_id > min(contact_id) over (partition by person_id, contact_date, contact_type) as has_smaller,
         person_id is not null and contact_type is not null as comparable
-    from staging.contacts
+    from keyed_contacts
+    semi join repeated_hashes using (key_hash)
+    union all
+    -- alone in its group: no smaller partner
+    select
+        contact_id,
+        person_id,
+        contact_date,
+        false as has_smaller,
+        person_id is not null and contact_type is not null as comparable
+    from keyed_contacts
+    anti join repeated_hashes using (key_hash)
 ),
 
 events as (
@@ -36,7 +69,7 @@ events as (
         r.comparable and r.has_smaller as duplicate,
         c.month
     from ranked as r
-    inner join core.calendar as c on r.contact_date between c.month and c.month_end
+    inner join core.calendar as c on c.month = date_trunc('month', r.contact_date)::date
 ),
 
 final as (

@@ -32,7 +32,7 @@ in_month as (
         e.*,
         c.month
     from events as e
-    inner join core.calendar as c on e.event_date between c.month and c.month_end
+    inner join core.calendar as c on c.month = date_trunc('month', e.event_date)::date
 ),
 
 final as (

@@ -22,7 +22,7 @@ with events as (
         k.next_review_date,
         c.month
     from staging.cooperation_plans as k
-    inner join core.calendar as c on k.plan_date between c.month and c.month_end
+    inner join core.calendar as c on c.month = date_trunc('month', k.plan_date)::date
 ),
 
 final as (
