@@ -7,8 +7,10 @@ grain: [person_id, month]
 --- */
 -- One row per person in stock(M) and complete month M: the facts on d(M) from which
 -- every stock metric is a plain count. See sql/core/README.md for each column.
+-- sk: the stock row's id, so the facts below group and join on one integer
+-- instead of (person_id, month)
 with stock as (
-    select person_id, month, month_end, n_spells
+    select rowid as sk, person_id, month, month_end, n_spells
     from core.stock
 ),
 
@@ -20,8 +22,7 @@ persons as (
 -- eLb days in the 730-day window d(M)-729 .. d(M), from the merged intervals
 elb_days as (
     select
-        s.person_id,
-        s.month,
+        s.sk,
         sum(
             date_diff('day',
                 greatest(i.elb_start, s.month_end - 729),
@@ -32,11 +33,11 @@ elb_days as (
       on i.person_id = s.person_id
      and i.elb_start <= s.month_end
      and coalesce(i.elb_end, date '9999-12-31') >= s.month_end - 729
-    group by s.person_id, s.month
+    group by s.sk
 ),
 
 active_measure as (
-    select distinct s.person_id, s.month
+    select distinct s.sk
     from stock s
     join staging.measures m
       on m.person_id = s.person_id
@@ -45,7 +46,7 @@ active_measure as (
 ),
 
 current_plan as (
-    select distinct s.person_id, s.month
+    select distinct s.sk
     from stock s
     join staging.cooperation_plans p
       on p.person_id = s.person_id
@@ -53,9 +54,17 @@ current_plan as (
      and coalesce(p.next_review_date, p.plan_date + 183) >= s.month_end
 ),
 
+-- the responsible team on month ends only: a third of person_day_team's rows, so the
+-- join below builds a much smaller hash table
+month_end_team as (
+    select person_id, day, team_id, team_id_strict
+    from core.person_day_team
+    where day in (select month_end from core.calendar)
+),
+
 -- latest contact dated on or before d(M)
 last_contact as (
-    select s.person_id, s.month, c.contact_date as last_contact_date
+    select s.sk, c.contact_date as last_contact_date
     from stock s
     asof left join (
         select person_id, contact_date
@@ -86,17 +95,17 @@ joined as (
         p.single_parent,
         e.elb_days_730,
         s.month_end - 729 >= par.start_date as ltb_window_complete,
-        am.person_id is not null as has_active_measure,
-        cp.person_id is not null as has_current_plan,
+        am.sk is not null as has_active_measure,
+        cp.sk is not null as has_current_plan,
         lc.last_contact_date
     from stock s
     cross join core.params par
-    join core.person_day_team t on t.person_id = s.person_id and t.day = s.month_end
+    join month_end_team t on t.person_id = s.person_id and t.day = s.month_end
     left join persons p on p.person_id = s.person_id
-    left join elb_days e on e.person_id = s.person_id and e.month = s.month
-    left join active_measure am on am.person_id = s.person_id and am.month = s.month
-    left join current_plan cp on cp.person_id = s.person_id and cp.month = s.month
-    left join last_contact lc on lc.person_id = s.person_id and lc.month = s.month
+    left join elb_days e on e.sk = s.sk
+    left join active_measure am on am.sk = s.sk
+    left join current_plan cp on cp.sk = s.sk
+    left join last_contact lc on lc.sk = s.sk
 ),
 
 final as (
