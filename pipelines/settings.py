@@ -19,7 +19,7 @@ DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")
 @dataclass(frozen=True)
 class DatabaseSettings:
     path: str = "data/steering.duckdb"
-    memory_limit: str = ""
+    memory_limit: str = "40%"
     temp_directory: str = ""
     threads: int = 0
 
