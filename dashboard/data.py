@@ -253,12 +253,23 @@ def fix_list_file(key: Key, team_id: str, suffix: str) -> bytes:
 
 # --- goals ----------------------------------------------------------------------------------------------------
 
-@st.cache_data(show_spinner=False)
 def goal_status(key: Key) -> pd.DataFrame | None:
-    """All goal rows, or None while the database has no ``goal_status`` table."""
+    """All goal rows with small groups blanked (``suppressed``), or None while the database has no
+    ``goal_status`` table."""
+    return _goal_status(key, min_cell_size())
+
+
+@st.cache_data(show_spinner=False)
+def _goal_status(key: Key, min_size: int) -> pd.DataFrame | None:
     if "goal_status" not in table_names(key):
         return None
-    return _query(key, "SELECT * FROM goal_status ORDER BY year, team_id, metric_id")
+    from pipelines.suppression import protect_goals
+
+    goals = _query(key, "SELECT * FROM goal_status ORDER BY year, team_id, metric_id")
+    values = _query(key, "SELECT team_id, month, metric_id, denominator FROM metric_values"
+                         " WHERE month IN (SELECT DISTINCT as_of_month FROM goal_status)")
+    units = dict(metric_catalog(key)[["metric_id", "unit"]].itertuples(index=False))
+    return protect_goals(goals, values, units, min_size)
 
 
 @st.cache_data(show_spinner=False)

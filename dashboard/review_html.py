@@ -105,7 +105,8 @@ def goals_table(review: Review) -> pd.DataFrame | None:
             f"Ist bis {month_label(pd.Timestamp(goal['as_of_month']).date())}": format_value(goal["actual"], unit),
             "Erwartet (saisonal)": format_value(goal["expected_seasonal"], unit),
             "Erreichung": "–" if pd.isna(attainment) else f"{format_number(attainment, 1)} %",
-            "Stand": STATUS_DE.get(goal.get("status"), "noch offen") if isinstance(goal.get("status"), str)
+            "Stand": "–" if bool(goal.get("suppressed", False))
+            else STATUS_DE.get(goal.get("status"), "noch offen") if isinstance(goal.get("status"), str)
             else "noch offen",
         })
     return pd.DataFrame(rows)

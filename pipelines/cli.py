@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", type=Path, help="DuckDB file to read (default: database.path)")
     p.add_argument("--team", help="team id (fixlist only)")
     p.add_argument("--no-suppression", action="store_true",
-                   help="metrics/dq: keep cells about fewer than privacy.min_cell_size persons (analysts' own "
+                   help="metrics/dq/goals: keep cells about fewer than privacy.min_cell_size persons (analysts' own "
                         "work only; never pass such a file on)")
     p.add_argument("--format", choices=["csv", "parquet"], default="csv",
                    help="csv (default) or parquet: a folder partitioned by month")
@@ -146,7 +146,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     rows = export(args.what, _db(args, settings), args.out, team=args.team, fmt=args.format, settings=settings,
                   suppress=not args.no_suppression)
     out.print(f"{rows:,} rows written to {args.out}", soft_wrap=True)
-    if args.what in ("metrics", "dq"):
+    if args.what in ("metrics", "dq", "goals"):
         if args.no_suppression:
             err.print("Warning: small cells are NOT suppressed in this file; for your own analysis only, "
                       "do not pass it on.", soft_wrap=True)

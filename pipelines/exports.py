@@ -4,7 +4,7 @@ Exports read the database read-only, in the grain's order so two exports of the
 same snapshot are byte-identical. Text cells that a spreadsheet would run as a
 formula (starting with ``=``, ``+``, ``-``, ``@``) get a leading apostrophe.
 
-Privacy (docs/datenschutz.md): ``metrics`` and ``dq`` leave cells about fewer
+Privacy (docs/datenschutz.md): ``metrics``, ``dq`` and ``goals`` leave cells about fewer
 than ``privacy.min_cell_size`` persons empty (``pipelines/suppression.py``;
 ``--no-suppression`` turns that off for an analyst's own work); ``events`` and
 ``findings`` carry keyed pseudonyms instead of person, case and record ids
@@ -86,6 +86,13 @@ def _private_view(con: duckdb.DuckDBPyConnection, what: str, table: str, setting
                              for col, kind in PSEUDONYMISED[what].items())
         con.execute(f"CREATE TEMP VIEW private_{table} AS SELECT * REPLACE ({replaced}) FROM {table}")
         return f"private_{table}"
+    if what == "goals" and suppress:
+        from pipelines.goals import protected_goal_status
+
+        frame = protected_goal_status(con, settings.privacy.min_cell_size).drop(columns="suppressed")
+        con.register("protected_goals", frame)
+        con.execute(f"CREATE TEMP VIEW private_{table} AS SELECT * FROM protected_goals")
+        return f"private_{table}"
     if what in SUPPRESSED and suppress:
         from pipelines import suppression
 
@@ -113,7 +120,7 @@ def export(what: str, db: Path, out: Path, team: str | None = None, *, settings:
            suppress: bool = True, fmt: str = "csv") -> int:
     """Write one export; returns the number of data rows written.
 
-    ``suppress=False`` (``--no-suppression``) writes ``metrics`` and ``dq`` with small cells, for an
+    ``suppress=False`` (``--no-suppression``) writes ``metrics``, ``dq`` and ``goals`` with small cells, for an
     analyst's own work; such a file must not be passed on.
     """
     if what not in EXPORTS:

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.errors import LoadError
+from pipelines.goals import protected_goal_status
 from pipelines.settings import Settings, load_settings
 
 ALL = "__all__"
@@ -194,8 +195,11 @@ def gather(con: duckdb.DuckDBPyConnection, team_id: str, month: dt.date, *, min_
     center_values = values[values["team_id"] == ALL].reset_index(drop=True)
     well, watch = pick(score_metrics(team_values, catalog, month))
     findings = fixlist_frame(con, team_id)
-    goals = (con.execute("SELECT * FROM goal_status WHERE team_id = ? AND year = ? ORDER BY metric_id",
-                         [team_id, month.year]).df() if _has(con, "goal_status") else pd.DataFrame())
+    goals = pd.DataFrame()
+    if _has(con, "goal_status"):  # small groups blanked across all teams first, then this team's goals
+        protected = protected_goal_status(con, min_size)
+        goals = protected[(protected["team_id"] == team_id) & (protected["year"] == month.year)]
+        goals = goals.sort_values("metric_id").reset_index(drop=True)
     as_of = con.execute("SELECT max(as_of) FROM load_runs WHERE status = 'success'").fetchall()[0][0]
     others = None
     if compare and other_teams:

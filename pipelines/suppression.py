@@ -143,3 +143,45 @@ def cohort_mask(cohorts: pd.DataFrame, min_size: int = DEFAULT_MIN_SIZE) -> pd.S
     exempt = frame["is_open"].astype(bool) if "is_open" in frame else None
     return suppression_mask(frame, "cases", [["cohort_month", "step"], ["team_id", "step"]], min_size,
                             is_total=frame["team_id"] == ALL, exempt=exempt)
+
+
+GOAL_FIGURES = ("actual", "expected_linear", "expected_seasonal", "attainment_pct", "forecast_year_end",
+                "forecast_low", "forecast_high")
+
+
+def goal_group_size(goals: pd.DataFrame, values: pd.DataFrame, units: dict[str, str]) -> pd.Series:
+    """The persons behind each ``goal_status`` row: for a count (integrations, stock) the actual itself
+    (the year's sum, or mean stock), for a rate the metric's denominator in the goal's as-of month."""
+    unit = goals["metric_id"].map(units)
+    denominators = values.assign(month=pd.to_datetime(values["month"])).set_index(
+        ["team_id", "month", "metric_id"])["denominator"]
+    wanted = pd.MultiIndex.from_arrays([goals["team_id"], pd.to_datetime(goals["as_of_month"]), goals["metric_id"]])
+    denominator = denominators[~denominators.index.duplicated()].reindex(wanted).to_numpy(dtype="float64")
+    size = np.where(unit == "count", pd.to_numeric(goals["actual"], errors="coerce"), denominator)
+    return pd.Series(size, index=goals.index, dtype="float64").where(~goals["metric_id"].isin(UNSUPPRESSED_METRICS))
+
+
+def protect_goals(goals: pd.DataFrame, values: pd.DataFrame, units: dict[str, str],
+                  min_size: int = DEFAULT_MIN_SIZE) -> pd.DataFrame:
+    """``goal_status`` rows with the figures of small groups blanked (column ``suppressed``).
+
+    A team's goal about fewer than ``min_size`` persons keeps its target but shows
+    no actual, expectation, forecast or status. Groups: the teams of one year and
+    metric (a lone hidden goal takes the next-smallest with it). The job center's
+    own goal (``__all__``) is never hidden: only teams with a target have a row, so
+    it is not the sum of the rows beside it, and its figure is the job center's
+    total that every page shows. ``values`` are the unprotected ``metric_values``
+    of the goals' as-of months.
+    """
+    out = goals.reset_index(drop=True).copy()
+    out["_size"] = goal_group_size(out, values, units)
+    mask = suppression_mask(out, "_size", [["year", "metric_id"]], min_size, exempt=out["team_id"] == ALL)
+    out = out.drop(columns="_size")
+    hidden = mask.to_numpy()
+    for col in GOAL_FIGURES:
+        if col in out:
+            out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64").mask(hidden)
+    if "status" in out:
+        out["status"] = out["status"].astype(object).where(~hidden, None)
+    out["suppressed"] = hidden
+    return out

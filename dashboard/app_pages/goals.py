@@ -71,6 +71,11 @@ def _goal_block(goal: pd.Series, catalog: pd.DataFrame, backtest: pd.DataFrame |
     as_of = pd.Timestamp(goal["as_of_month"]).date()
     with st.container(border=True):
         st.markdown(f"**{label}** – Jahresziel {format_value(goal['target_value'], unit)}")
+        if bool(goal.get("suppressed", False)):
+            st.caption("Zu diesem Ziel gehören weniger als "
+                       f"{data.min_cell_size()} Personen: Ist-Wert, Erwartung und Prognose werden zum Schutz "
+                       "der Sozialdaten nicht gezeigt. Das Ziel selbst bleibt stehen.")
+            return
         status = goal.get("status")
         if isinstance(status, str) and status in STATUS_DE:
             st.badge(STATUS_DE[status], color=STATUS_BADGE[status])

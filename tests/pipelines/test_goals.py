@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from pipelines.errors import LoadError
@@ -181,3 +182,24 @@ def test_export_goals_and_backtest(tmp_path, loaded):
         result = run_cli("export", what, "--out", str(out), "--db", str(db))
         assert result.returncode == 0, result.stderr
         assert out.read_text(encoding="utf-8").startswith(first)
+
+
+def test_goals_export_blanks_small_groups_unless_told_not_to(tmp_path, loaded):
+    """With privacy.min_cell_size above every team's size, every team's goal about anybody loses its
+    figures but keeps its target (a goal about nobody, actual 0, says nothing about anybody and stays);
+    the job center's own row keeps its figures."""
+    _, db = loaded
+    config = tmp_path / "strict.toml"
+    config.write_text("[privacy]\nmin_cell_size = 1000000\n", encoding="utf-8")
+    protected, raw = tmp_path / "goals.csv", tmp_path / "goals_raw.csv"
+    assert run_cli("--config", str(config), "export", "goals", "--out", str(protected), "--db", str(db)).returncode == 0
+    assert run_cli("--config", str(config), "export", "goals", "--out", str(raw), "--db", str(db),
+                   "--no-suppression").returncode == 0
+    shown, full = pd.read_csv(protected), pd.read_csv(raw)
+    teams = shown["team_id"] != "__all__"
+    somebody = teams & full["actual"].fillna(0).ne(0) & full["metric_id"].ne("dq_score")
+    assert somebody.any() and (~teams).any()
+    assert shown.loc[somebody, "actual"].isna().all() and shown.loc[somebody, "status"].isna().all()
+    assert shown.loc[teams & ~somebody, "actual"].tolist() == full.loc[teams & ~somebody, "actual"].tolist()
+    assert shown["target_value"].tolist() == full["target_value"].tolist()
+    assert shown.loc[~teams, "actual"].tolist() == full.loc[~teams, "actual"].tolist()

@@ -10,6 +10,7 @@ from pipelines.suppression import (
     cohort_mask,
     explanation,
     primary,
+    protect_goals,
     protect_metric_values,
     protect_pass_rates,
     suppression_mask,
@@ -126,3 +127,33 @@ def test_cohorts_across_teams_and_across_months() -> None:
 
 def test_explanation_names_the_threshold() -> None:
     assert "weniger als 7 Personen" in explanation(7)
+
+
+def test_goals_counts_by_actual_rates_by_denominator_targets_stay() -> None:
+    # integrations (count): A's year so far is 3 persons -> hidden, and B (12, the next smallest team)
+    # with it, so that A is not the one gap beside the job center's figure. C stays.
+    # integration_rate_12m (share): B's denominator in the as-of month is 4 -> hidden; A (40) is the
+    # only other team, so it goes too.
+    # __all__ is the job center's own figure (shown on every page): never hidden.
+    # dq_score counts rules, not persons: never hidden.
+    oct_ = pd.Timestamp("2025-10-01")
+    goals = pd.DataFrame({
+        "year": 2025, "as_of_month": oct_,
+        "team_id": ["A", "B", "C", "__all__", "A", "B", "__all__", "A"],
+        "metric_id": ["integrations"] * 4 + ["integration_rate_12m"] * 3 + ["dq_score"],
+        "target_value": [10, 30, 40, 80, 20.0, 25.0, 22.0, 90.0],
+        "actual": [3, 12, 20, 35, 15.0, 25.0, 16.0, 2.0],
+        "forecast_year_end": [4, 15, 24, 43, 18.0, 30.0, 19.0, 88.0],
+        "status": ["at_risk", "on_track", "on_track", "on_track", "on_track", "on_track", "on_track", "at_risk"],
+    })
+    values = pd.DataFrame({"team_id": ["A", "B", "__all__", "A"], "month": oct_,
+                           "metric_id": ["integration_rate_12m"] * 3 + ["dq_score"],
+                           "denominator": [40.0, 4.0, 44.0, 16.0]})
+    units = {"integrations": "count", "integration_rate_12m": "percent", "dq_score": "percent"}
+    out = protect_goals(goals, values, units, 5)
+    assert out["suppressed"].tolist() == [True, True, False, False, True, True, False, False]
+    hidden_rows = out[out["suppressed"]]
+    assert hidden_rows["actual"].isna().all() and hidden_rows["forecast_year_end"].isna().all()
+    assert hidden_rows["status"].isna().all()
+    assert out["target_value"].tolist() == goals["target_value"].tolist()  # the goal itself is no person data
+    assert out.loc[2, "actual"] == 20 and out.loc[7, "status"] == "at_risk"
