@@ -182,17 +182,20 @@ def _protected_values(key: Key, min_size: int) -> pd.DataFrame:
     return out
 
 
-@st.cache_data(show_spinner=False)
 def metric_values(key: Key, team_id: str) -> pd.DataFrame:
     """Every metric of one team (or ``__all__``) over every month; small cells blanked (``suppressed``)."""
     values = _protected_values(key, min_cell_size())
     return values[values["team_id"] == team_id].reset_index(drop=True)
 
 
-@st.cache_data(show_spinner=False)
 def month_values(key: Key, month: dt.date) -> pd.DataFrame:
     """Every team's metrics in ``month`` and in the same month a year earlier (column ``prev_value``)."""
-    values = _protected_values(key, min_cell_size())
+    return _month_values(key, month, min_cell_size())
+
+
+@st.cache_data(show_spinner=False)
+def _month_values(key: Key, month: dt.date, min_size: int) -> pd.DataFrame:
+    values = _protected_values(key, min_size)
     now = values[values["month"] == pd.Timestamp(month)]
     before = values[values["month"] == pd.Timestamp(month) - pd.DateOffset(months=12)]
     before = before[["team_id", "metric_id", "value"]].rename(columns={"value": "prev_value"})
@@ -209,10 +212,14 @@ def dq_rules(key: Key) -> pd.DataFrame:
     return _query(key, "SELECT * FROM dq_rules ORDER BY rule_id")
 
 
-@st.cache_data(show_spinner=False)
 def dq_pass_rates(key: Key, month: dt.date) -> pd.DataFrame:
     """Pass rate in percent per team and rule in ``month`` (NULL where the rule checked nothing); a rule that
     checked fewer than ``privacy.min_cell_size`` records of a team is blanked (``suppressed``)."""
+    return _dq_pass_rates(key, month, min_cell_size())
+
+
+@st.cache_data(show_spinner=False)
+def _dq_pass_rates(key: Key, month: dt.date, min_size: int) -> pd.DataFrame:
     from pipelines.suppression import protect_pass_rates
 
     if "dq_results" not in table_names(key):
@@ -221,7 +228,7 @@ def dq_pass_rates(key: Key, month: dt.date) -> pd.DataFrame:
         SELECT team_id, rule_id, checked, failed,
                CASE WHEN checked > 0 THEN 100.0 * (checked - failed) / checked END AS pass_rate
         FROM dq_results WHERE month = ? ORDER BY team_id, rule_id""", (month,))
-    return protect_pass_rates(rates, min_cell_size())
+    return protect_pass_rates(rates, min_size)
 
 
 @st.cache_data(show_spinner=False)
@@ -298,7 +305,6 @@ def case_periods(key: Key) -> list[str]:
     return list(frame["period"])
 
 
-@st.cache_data(show_spinner=False)
 def case_cohorts(key: Key, team_ids: tuple[str, ...], first: dt.date | None, last: dt.date) -> pd.DataFrame | None:
     """Entry cohorts of the given teams with cohort months in ``first .. last`` (``first`` None: from the start).
 
@@ -306,6 +312,12 @@ def case_cohorts(key: Key, team_ids: tuple[str, ...], first: dt.date | None, las
     ``privacy.min_cell_size`` entries, or their complement); it is worked out
     over every team of the window, so the pattern does not depend on who looks.
     """
+    return _case_cohorts(key, team_ids, first, last, min_cell_size())
+
+
+@st.cache_data(show_spinner=False)
+def _case_cohorts(key: Key, team_ids: tuple[str, ...], first: dt.date | None, last: dt.date,
+                  min_size: int) -> pd.DataFrame | None:
     from pipelines.suppression import cohort_mask
 
     if not has_case_progress(key):
@@ -315,7 +327,7 @@ def case_cohorts(key: Key, team_ids: tuple[str, ...], first: dt.date | None, las
         FROM case_cohorts
         WHERE (?::DATE IS NULL OR cohort_month >= ?::DATE) AND cohort_month <= ?::DATE
         ORDER BY team_id, cohort_month, step_order""", (first, first, last))
-    cohorts["suppressed"] = cohort_mask(cohorts, min_cell_size()).to_numpy()
+    cohorts["suppressed"] = cohort_mask(cohorts, min_size).to_numpy()
     return cohorts[cohorts["team_id"].isin(team_ids)].reset_index(drop=True)
 
 
@@ -350,12 +362,16 @@ def _survival_summary(key: Key, period: str, min_size: int) -> pd.DataFrame | No
     return summary
 
 
-@st.cache_data(show_spinner=False)
 def case_variants(key: Key, team_id: str, period: str, limit: int = 10) -> pd.DataFrame | None:
     """The ``limit`` most frequent variants of one team and period, with the team's numbers of cases and variants.
 
     A variant of fewer than ``privacy.min_cell_size`` cases keeps its path but not its figures (``suppressed``).
     """
+    return _case_variants(key, team_id, period, limit, min_cell_size())
+
+
+@st.cache_data(show_spinner=False)
+def _case_variants(key: Key, team_id: str, period: str, limit: int, min_size: int) -> pd.DataFrame | None:
     if not has_case_progress(key):
         return None
     variants = _query(key, """
@@ -366,7 +382,7 @@ def case_variants(key: Key, team_id: str, period: str, limit: int = 10) -> pd.Da
                       (team_id, period, team_id, period, team_id, period, limit))
     from pipelines.suppression import primary
 
-    small = primary(variants["cases"], min_cell_size())
+    small = primary(variants["cases"], min_size)
     for col in ("cases", "share", "open_cases", "median_duration_days"):
         variants[col] = variants[col].astype("float64").mask(small)
     variants["suppressed"] = small
@@ -394,16 +410,20 @@ def _case_transitions(key: Key, team_id: str, period: str, min_size: int) -> tup
 
 # --- team review (Teamreflexion) ------------------------------------------------------------------------------
 
-@st.cache_data(show_spinner=False)
 def team_review(key: Key, team_id: str, month: dt.date, compare: bool = False, other_teams: tuple[str, ...] = ()):
     """The figures of a team's review (``pipelines.review.gather``) on the cached, suppressed values.
 
     The agreements are not part of it: they come fresh from their own store
     (``pipelines.agreements``) on every run.
     """
+    return _team_review(key, team_id, month, compare, other_teams, min_cell_size())
+
+
+@st.cache_data(show_spinner=False)
+def _team_review(key: Key, team_id: str, month: dt.date, compare: bool, other_teams: tuple[str, ...],
+                 min_size: int):
     from pipelines.review import gather
 
-    min_size = min_cell_size()
     con = _connection(key).cursor()
     try:
         return gather(con, team_id, month, min_size=min_size, compare=compare, other_teams=other_teams,
