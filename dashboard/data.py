@@ -270,13 +270,13 @@ def goal_status(key: Key) -> pd.DataFrame | None:
 def _goal_status(key: Key, min_size: int) -> pd.DataFrame | None:
     if "goal_status" not in table_names(key):
         return None
-    from pipelines.suppression import protect_goals
+    from pipelines.goals import protected_goal_status
 
-    goals = _query(key, "SELECT * FROM goal_status ORDER BY year, team_id, metric_id")
-    values = _query(key, "SELECT team_id, month, metric_id, denominator FROM metric_values"
-                         " WHERE month IN (SELECT DISTINCT as_of_month FROM goal_status)")
-    units = dict(metric_catalog(key)[["metric_id", "unit"]].itertuples(index=False))
-    return protect_goals(goals, values, units, min_size)
+    con = _connection(key).cursor()
+    try:
+        return protected_goal_status(con, min_size)
+    finally:
+        con.close()
 
 
 @st.cache_data(show_spinner=False)

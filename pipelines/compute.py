@@ -20,7 +20,10 @@ from pipelines.sqlmodels import SQL_DIR, SqlModel, SqlModelError, build_table, d
 Progress = Callable[[str], None]
 
 METRIC_COLUMNS = "team_id, month, metric_id, value, numerator, denominator"
-RULE_COLUMNS = "table_name, record_id, person_id, team_id, month, failed"
+# The columns every rule returns, cast as a typed table would store them.
+RULE_COLUMNS = ("table_name::VARCHAR AS table_name, record_id::VARCHAR AS record_id,"
+                " person_id::VARCHAR AS person_id, team_id::VARCHAR AS team_id, month::DATE AS month,"
+                " failed::BOOLEAN AS failed")
 
 # Grain of every output table: the columns that make a row unique.
 OUTPUT_GRAIN: dict[str, list[str]] = {
@@ -84,19 +87,13 @@ def build_rules(con: duckdb.DuckDBPyConnection, rules: list[SqlModel], progress:
             "INSERT INTO dq_rules VALUES (?, ?, ?, ?, ?)",
             [meta["rule_id"], meta["dimension"], meta["table_name"], meta["label_de"], meta["description_de"]],
         )
-        # Same casts as storing the rows in a typed table would apply.
         con.execute(
             f"""
             INSERT INTO _rule_counts
             SELECT ?, team_id, month, count(*), count(*) FILTER (WHERE failed),
                    list({{'table_name': table_name, 'record_id': record_id, 'person_id': person_id}})
                        FILTER (WHERE failed)
-            FROM (
-                SELECT table_name::VARCHAR AS table_name, record_id::VARCHAR AS record_id,
-                       person_id::VARCHAR AS person_id, team_id::VARCHAR AS team_id,
-                       month::DATE AS month, failed::BOOLEAN AS failed
-                FROM (SELECT {RULE_COLUMNS} FROM ({rule.body}))
-            )
+            FROM (SELECT {RULE_COLUMNS} FROM ({rule.body}))
             GROUP BY team_id, month
             """,
             [meta["rule_id"]],

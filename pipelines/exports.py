@@ -71,6 +71,7 @@ SUPPRESSED = {  # export -> (grouping of the cells that add up to __all__, size 
     "metrics": (["month", "metric_id"], None),
     "dq": (["month", "rule_id"], "checked"),
 }
+SUPPRESSIBLE = frozenset({*SUPPRESSED, "goals"})  # goals: pipelines.goals.protected_goal_status
 
 
 def _private_view(con: duckdb.DuckDBPyConnection, what: str, table: str, settings: Settings,
