@@ -4,7 +4,8 @@ The frame first finds out who is looking (``dashboard/auth.py``: OIDC login or t
 marked demo mode, role from the access file), then draws the filters (month, unit,
 team) in the sidebar for every page, limited to what the role may see; their
 values live in the URL (see ``dashboard/widgets.py``). Pages a role may not see
-are not in the navigation at all, so no URL reaches them. Pages are one module
+are hidden from the navigation and their URL shows a German refusal
+(``auth.role_refusal``) instead of the page. Pages are one module
 each under ``dashboard/app_pages/`` (run as page scripts, importable for
 tests); their order is the list below.
 """
@@ -41,7 +42,8 @@ pages = st.navigation([
     st.Page(PAGES / "data_quality.py", title="Datenqualität", url_path="datenqualitaet"),
     st.Page(PAGES / "goals.py", title="Zielerreichung", url_path="ziele"),
     st.Page(PAGES / "team_review.py", title="Teamreflexion", url_path="teamreflexion"),
-    *([st.Page(PAGES / "pipeline.py", title="Pipeline", url_path="pipeline")] if USER.may_see_pipeline else []),
+    st.Page(PAGES / "pipeline.py", title="Pipeline", url_path="pipeline") if USER.may_see_pipeline else
+    st.Page(PAGES / "not_allowed.py", title="Pipeline", url_path="pipeline", visibility="hidden"),
 ])
 widgets.sidebar_filters(KEY, USER)
 pages.run()

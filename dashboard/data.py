@@ -13,7 +13,6 @@ yet come back as ``None``, so a page can say so in friendly words.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import tempfile
 import threading
 from pathlib import Path
@@ -22,15 +21,22 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from pipelines.settings import load_settings
+from pipelines.settings import Settings, load_settings
 
 Key = tuple[str, int, int]
 ALL = "__all__"
 UNASSIGNED = "__unassigned__"
 
 
+def settings() -> Settings:
+    """The one configuration of this process: what ``steering serve`` was given, handed down through
+    ``STEERING_CONFIG`` and ``STEERING_<SECTION>_<NAME>`` (read afresh on every call, so a changed file applies
+    without a restart). A broken file raises ``SettingsError``; ``dashboard/auth.py`` then shows no data."""
+    return load_settings()
+
+
 def db_path() -> Path:
-    return Path(os.environ.get("STEERING_DATABASE_PATH") or load_settings().database.path)
+    return Path(settings().database.path)
 
 
 def snapshot_key() -> Key | None:
@@ -87,6 +93,20 @@ def current_key() -> Key:
     if "load_runs" not in tables:
         raise NoData(f"In {db_path()} sind noch keine Daten geladen.")
     return key
+
+
+@st.cache_data(show_spinner=False)
+def snapshot_synthetic(key: Key) -> bool | None:
+    """Whether this snapshot was loaded from synthetic data (demo mode shows nothing else)."""
+    from pipelines.preflight import snapshot_synthetic
+
+    if "load_runs" not in table_names(key):
+        return None
+    con = _connection(key).cursor()
+    try:
+        return snapshot_synthetic(con)
+    finally:
+        con.close()
 
 
 @st.cache_data(show_spinner=False)
@@ -161,7 +181,7 @@ _EMPTY_VALUES = ["team_id", "month", "metric_id", "value", "numerator", "denomin
 
 def min_cell_size() -> int:
     """``privacy.min_cell_size``: breakdowns show no figure about fewer persons (pipelines/suppression.py)."""
-    return load_settings().privacy.min_cell_size
+    return settings().privacy.min_cell_size
 
 
 @st.cache_data(show_spinner=False)
@@ -435,7 +455,7 @@ def _team_review(key: Key, team_id: str, month: dt.date, compare: bool, other_te
 def _archive_folder() -> Path:
     from pipelines.archive import archive_dir
 
-    return archive_dir(db_path(), load_settings())
+    return archive_dir(db_path(), settings())
 
 
 @st.cache_data(show_spinner=False)

@@ -108,3 +108,12 @@ def missing_date(value: object) -> bool:
 def month_key(month: dt.date) -> str:
     """The month as it appears in the URL: ``2024-06``."""
     return f"{month:%Y-%m}"
+
+
+_MARKDOWN_SPECIAL = "\\`*_{}[]<>()#+-.!|~$:"
+
+
+def plain(text: str) -> str:
+    """``text`` escaped so that Streamlit's Markdown shows it literally (no links, images, emphasis or emoji
+    shortcodes); for every text that comes from a file, a claim or a URL rather than from us."""
+    return "".join(f"\\{c}" if c in _MARKDOWN_SPECIAL else c for c in text.replace("\r", " ").replace("\n", " "))

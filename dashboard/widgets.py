@@ -77,20 +77,27 @@ def _commit(param: str, value: str) -> None:
         del st.query_params[param]
 
 
-def sidebar_filters(key: data.Key, user: User | None = None) -> Filters | None:
+def sidebar_filters(key: data.Key, user: User) -> Filters | None:
     """Draw the filters in the sidebar; None when there are no computed months yet.
 
-    A ``team`` user's lists hold only its own team and unit, so a team id of
-    another team in the URL falls back to the own team like any unknown value.
+    The team and unit lists hold only what ``user`` may see (a team's own team,
+    a manager's units), so a team id of another team in the URL falls back to
+    the first visible team like any unknown value, and a note says so.
     """
     months = data.months(key)
     teams = data.teams(key)
-    if user is not None and not user.all_teams:
-        teams = teams[teams["team_id"] == user.team_id]
-        if teams.empty:
-            st.error(f"Das Team {user.team_id} Ihres Zugangs ist in diesem Datenstand nicht vorhanden. Bitte wenden "
-                     "Sie sich an das Controlling.")
-            st.stop()
+    visible = user.visible_teams(zip(teams["team_id"], teams["unit"], strict=True))
+    teams = teams[teams["team_id"].isin(visible)]
+    if teams.empty:
+        st.error("Für Ihren Zugang ist in diesem Datenstand kein Team vorhanden. Bitte wenden Sie sich an das "
+                 "Controlling.")
+        st.stop()
+    asked = st.query_params.get(PARAMS["team"])
+    if asked and asked not in visible:
+        own = "Ihr Team" if user.role == "team" else "ein Team Ihres Bereichs"
+        st.info(f"Der Link nennt ein Team, das für Ihren Zugang nicht freigegeben ist; angezeigt wird stattdessen "
+                f"{own}." if not user.sees_every_team else
+                "Das Team im Link gibt es in diesem Datenstand nicht; angezeigt wird das erste Team.")
     if not months or teams.empty:
         return None
     names = dict(zip(teams["team_id"], teams["team_name"].fillna(teams["team_id"]), strict=True))

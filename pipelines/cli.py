@@ -10,7 +10,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -84,9 +83,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--persons", type=int, default=12_000)
     p.add_argument("--seed", type=int, default=42)
 
-    p = sub.add_parser("serve", help="start the dashboard")
+    p = sub.add_parser("serve", help="check the set-up, then start the dashboard")
     p.add_argument("--db", type=Path, help="DuckDB file to show (default: database.path)")
     p.add_argument("--port", type=int, help="port (default: dashboard.port)")
+    p.add_argument("--demo", action="store_true",
+                   help="demo mode without login for this run: loopback only, synthetic data only")
+
+    p = sub.add_parser("check", help="check a set-up (configuration, login, access file, address, database)")
+    p.add_argument("--db", type=Path, help="DuckDB file to check (default: database.path)")
+    p.add_argument("--demo", action="store_true", help="check the set-up of steering serve --demo")
     return parser
 
 
@@ -96,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(args.config)
         handler = {"load": cmd_load, "archive": cmd_archive, "export": cmd_export, "sample": cmd_sample,
-                   "serve": cmd_serve, "targets-template": cmd_targets_template, "review": cmd_review}
+                   "serve": cmd_serve, "check": cmd_check, "targets-template": cmd_targets_template,
+                   "review": cmd_review}
         return handler[args.command](args, settings)
     except (LoadError, SettingsError) as exc:
         err.print(f"[bold]Error:[/bold] {exc}", markup=True, soft_wrap=True)
@@ -219,20 +225,80 @@ def cmd_sample(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from pipelines.access import check_serve
+def serve_environment(args: argparse.Namespace, env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of the dashboard process: everything this command was given, as the variables
+    ``pipelines/settings.py`` reads, so that the dashboard loads exactly the configuration checked here."""
+    env = dict(os.environ if env is None else env)
+    if args.config:
+        env["STEERING_CONFIG"] = str(Path(args.config).resolve())
+    elif env.get("STEERING_CONFIG"):
+        env["STEERING_CONFIG"] = str(Path(env["STEERING_CONFIG"]).resolve())
+    else:
+        env.pop("STEERING_CONFIG", None)  # an empty variable is no configuration file
+    if getattr(args, "db", None):
+        env["STEERING_DATABASE_PATH"] = str(Path(args.db).resolve())
+    if getattr(args, "port", None):
+        env["STEERING_DASHBOARD_PORT"] = str(args.port)
+    if getattr(args, "demo", False):
+        env["STEERING_ACCESS_MODE"] = "demo"
+    return env
 
-    check_serve(settings)  # demo mode (no login) only on localhost
+
+def _print_findings(findings: list) -> bool:
+    for f in findings:
+        out.print(f"{'✓' if f.ok else '✗'} {f.check}: {f.message}", markup=False, soft_wrap=True)
+        if not f.ok and f.fix:
+            out.print(f"    Abhilfe: {f.fix}", markup=False, soft_wrap=True)
+    failed = sum(not f.ok for f in findings)
+    if failed:
+        err.print(f"{failed} Punkt(e) der Einrichtung sind offen; niemand sieht Daten, bis sie erledigt sind.",
+                  markup=False, soft_wrap=True)
+    return not failed
+
+
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    from pipelines.preflight import run_checks
+
+    env = serve_environment(args)
+    settings = load_settings(env=env)
+    source = env.get("STEERING_CONFIG") or "keine Datei, nur Vorgaben und STEERING_*-Variablen"
+    out.print(f"Konfiguration: {source}", markup=False, soft_wrap=True)
+    ok = _print_findings(run_checks(settings, Path(settings.database.path)))
+    if ok:
+        out.print("Die Einrichtung ist vollständig.", markup=False)
+    return EXIT_OK if ok else EXIT_INPUT
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Check the set-up, then become the Streamlit server (``exec``): one process, so SIGTERM and SIGINT
+    reach the server itself and nothing is left running when the service stops."""
+    from pipelines.preflight import run_checks
+
+    env = serve_environment(args)
+    settings = load_settings(env=env)  # exactly what the dashboard process will load
+    findings = run_checks(settings, Path(settings.database.path), probe_provider=False)
+    if not all(f.ok for f in findings):
+        _print_findings(findings)
+        err.print("Das Dashboard wird nicht gestartet.", markup=False)
+        return EXIT_INPUT
     app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
-    env = dict(os.environ, STEERING_DATABASE_PATH=str(_db(args, settings).resolve()))
-    port = args.port or settings.dashboard.port
+    port, address = settings.dashboard.port, settings.dashboard.address
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
-           "--server.port", str(port), "--server.address", settings.dashboard.address,
-           "--browser.gatherUsageStats", "false", "--global.developmentMode", "false",
+           "--server.port", str(port), "--browser.gatherUsageStats", "false", "--global.developmentMode", "false",
+           "--server.fileWatcherType", "none", "--server.runOnSave", "false",
            # no deploy button, and a calm accent instead of Streamlit's red
            "--client.toolbarMode", "minimal", "--theme.primaryColor", "#2f6690"]
-    out.print(f"Dashboard: http://{settings.dashboard.address}:{port}  (Ctrl+C stops it)")
-    return subprocess.call(cmd, env=env)
+    if address:  # empty: every interface (Streamlit's default); the checks allowed that for login mode only
+        cmd += ["--server.address", address]
+    if settings.access.mode == "login":
+        cmd += ["--client.showErrorDetails", "none"]  # an error message can quote data; the log has it
+    if settings.access.secrets_file:
+        cmd += ["--secrets.files", str(Path(settings.access.secrets_file).resolve())]
+    out.print(f"Dashboard: http://{address or '0.0.0.0'}:{port}  (Strg+C beendet es)", markup=False)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, cmd, env)
+    return EXIT_INTERNAL  # not reached: execve replaces this process
 
 
 if __name__ == "__main__":

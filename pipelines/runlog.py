@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines import synthetic
 from pipelines.errors import LoadError
 from pipelines.mapping import Mapping
 from pipelines.readers import SourceFile
@@ -22,7 +23,7 @@ LOAD_RUNS_DDL = """
 CREATE TABLE IF NOT EXISTS load_runs (
     run_id BIGINT, started_at TIMESTAMP, finished_at TIMESTAMP, status VARCHAR, source_path VARCHAR,
     mapping_path VARCHAR, as_of DATE, rows_read BIGINT, rows_loaded BIGINT, rows_rejected BIGINT,
-    values_blanked BIGINT, files VARCHAR, message VARCHAR);
+    values_blanked BIGINT, files VARCHAR, message VARCHAR, synthetic BOOLEAN);
 CREATE TABLE IF NOT EXISTS load_run_tables (
     run_id BIGINT, table_name VARCHAR, file_name VARCHAR, format VARCHAR, encoding VARCHAR,
     delimiter VARCHAR, sha256 VARCHAR, rows_read BIGINT, rows_loaded BIGINT, rows_rejected BIGINT,
@@ -88,11 +89,14 @@ def record_run(con: duckdb.DuckDBPyConnection, run_id: int, source: Path, mappin
                   "delimiter": s.delimiter, "sha256": s.sha256, "size_bytes": s.size}
                  for s in files.values() if s]
     con.execute(
-        "INSERT INTO load_runs VALUES (?, ?, ?, 'success', ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+        "INSERT INTO load_runs VALUES (?, ?, ?, 'success', ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
         [run_id, started, finished, str(source.resolve()), mapping.source, as_of,
          sum(r.rows_read for r in reports), sum(r.rows_loaded for r in reports),
          sum(r.rows_rejected for r in reports), sum(r.values_blanked for r in reports),
-         json.dumps(file_info, ensure_ascii=False)],
+         json.dumps(file_info, ensure_ascii=False),
+         # demo mode shows only snapshots of invented persons (pipelines/synthetic.py)
+         synthetic.is_synthetic(source, {s.path.name: s.sha256 for s in files.values() if s},
+                                Path(mapping.source) if mapping.source else None)],
     )
     for r in reports:
         src = files[r.table]

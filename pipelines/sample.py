@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from pipelines import sample_params as P
+from pipelines import synthetic
 from pipelines.sample_defects import (
     assignment_defects,
     contact_defects,
@@ -72,7 +73,8 @@ def _width(n: int) -> int:
 def write_sample(
     out_dir: Path, persons: int = 12_000, seed: int = 42, end: date = date(2026, 10, 31)
 ) -> dict[str, int]:
-    """Write <table>.csv for every contract table plus mapping.yaml into out_dir; return rows per table."""
+    """Write <table>.csv for every contract table, mapping.yaml and the synthetic marker into out_dir; return rows
+    per table."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
@@ -135,6 +137,8 @@ def write_sample(
     ], fmt_id("I", _width(t["rec"].size)))
     counts["targets"] = _write_targets(out_dir, targets)
     write_mapping(out_dir / "mapping.yaml")
+    # the marker demo mode needs (pipelines/synthetic.py): every file written, with its checksum
+    synthetic.mark(out_dir, persons=persons, seed=seed, end=end.isoformat())
     return counts
 
 

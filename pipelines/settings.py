@@ -46,10 +46,13 @@ class ReviewSettings:
 
 @dataclass(frozen=True)
 class AccessSettings:
-    mode: str = "demo"
+    mode: str = ""
     file: str = "access.yaml"
+    secrets_file: str = ""
     demo_user: str = "analyst"
     identity_claim: str = "email"
+    groups_claim: str = "groups"
+    session_hours: int = 12
     manager_fixlists: bool = False
 
 
@@ -94,7 +97,7 @@ def _coerce(value: Any, default: Any, where: str) -> Any:
         try:
             return int(value)
         except (TypeError, ValueError):
-            raise SettingsError(f"{where}: expected a whole number, got {value!r}") from None
+            raise SettingsError(f"{where}: erwartet eine ganze Zahl, gefunden {value!r}") from None
     if isinstance(default, list):
         if isinstance(value, str):
             return [v.strip() for v in value.split(",") if v.strip()]
@@ -111,16 +114,20 @@ def load_settings(config_file: str | Path | None = None, env: dict[str, str] | N
     if config_file:
         path = Path(config_file)
         if not path.is_file():
-            raise SettingsError(f"configuration file not found: {path}")
+            raise SettingsError(f"die Konfigurationsdatei {path} gibt es nicht")
         files.append(path)
     for path in files:
         try:
             parsed = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"{path}: lässt sich nicht lesen ({exc})") from None
         except tomllib.TOMLDecodeError as exc:
-            raise SettingsError(f"{path}: not valid TOML ({exc})") from None
+            raise SettingsError(f"{path}: kein gültiges TOML ({exc})") from None
         for section, values in parsed.items():
+            if section in SECTIONS and not isinstance(values, dict):
+                raise SettingsError(f"{path}: {section} muss ein Abschnitt [{section}] sein")
             if section not in SECTIONS:
-                raise SettingsError(f"{path}: unknown section [{section}]; known: {', '.join(SECTIONS)}")
+                raise SettingsError(f"{path}: unbekannter Abschnitt [{section}]; bekannt: {', '.join(SECTIONS)}")
             data.setdefault(section, {}).update(values)
     built: dict[str, Any] = {}
     for section, cls in SECTIONS.items():
@@ -129,7 +136,7 @@ def load_settings(config_file: str | Path | None = None, env: dict[str, str] | N
         known = {f.name for f in fields(cls)}
         for key in data.get(section, {}):
             if key not in known:
-                raise SettingsError(f"unknown setting {section}.{key}; known: {', '.join(sorted(known))}")
+                raise SettingsError(f"unbekannte Einstellung {section}.{key}; bekannt: {', '.join(sorted(known))}")
         for f in fields(cls):
             raw = data.get(section, {}).get(f.name, getattr(defaults, f.name))
             raw = env.get(f"STEERING_{section.upper()}_{f.name.upper()}", raw)

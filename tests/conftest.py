@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from pipelines import synthetic
 from pipelines.contract import load_contract
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,6 +97,7 @@ def write_canonical(folder: Path, tables: dict[str, list[dict]], fmt: str = "csv
             typed.to_excel(folder / f"{name}.xlsx", index=False, sheet_name=name)
         else:
             typed.to_parquet(folder / f"{name}.parquet", index=False)
+    synthetic.mark(folder, generator="tests")  # invented persons: demo mode may show them
     return folder
 
 

@@ -14,7 +14,6 @@ from dashboard.auth import session_user
 from dashboard.formats import delta_color, format_change, format_value, month_label
 from dashboard.widgets import current_filters, no_metrics_yet, team_label
 from pipelines.fixlist import COLUMNS, TABLE_LABELS
-from pipelines.settings import load_settings
 from pipelines.suppression import explanation
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -79,7 +78,7 @@ def render() -> None:
 
     st.subheader("Korrekturliste des Teams")
     user = session_user()
-    if user is not None and not user.may_see_fixlist(filters.team_id, load_settings()):
+    if not user.may_see_fixlist(filters.team_id, filters.team_ids, data.settings()):
         st.info("Die Korrekturliste mit den einzelnen Datensätzen sieht nur das Team selbst (und das Controlling). "
                 "Die Erfüllungsquoten oben zeigen, wo es hakt.")
         return

@@ -39,7 +39,6 @@ from dashboard.review_html import (
 from dashboard.widgets import current_filters, no_metrics_yet, team_label
 from pipelines import agreements
 from pipelines.review import Review, attach_agreements, html_to_pdf
-from pipelines.settings import load_settings
 from pipelines.suppression import explanation
 
 CONFIG = {"displaylogo": False, "locale": "de"}
@@ -47,7 +46,7 @@ STATUS_BY_LABEL = {label: status for status, label in agreements.STATUSES.items(
 
 
 def store() -> Path:
-    return agreements.store_path(load_settings(), data.db_path())
+    return agreements.store_path(data.settings(), data.db_path())
 
 
 def _save_status(editor_key: str, frame: pd.DataFrame, team_id: str) -> None:
@@ -113,7 +112,7 @@ def render() -> None:
     name = team_label(filters.team_id, filters.team_names)
     st.title(f"Teamreflexion – Team {name}")
     st.caption(f"{month_label(filters.month)} · {INTRO}")
-    all_teams = user is None or user.all_teams
+    all_teams = user.role != "team"  # a team compares itself with the job center only
     compare = st.toggle("Vergleich mit anderen einblenden", key="review_compare",
                         help="Aus: das Team nur im Vergleich mit sich selbst. An: zusätzlich das Jobcenter gesamt"
                              + (" und die Teams des Bereichs (feste Reihenfolge, keine Rangliste)." if all_teams

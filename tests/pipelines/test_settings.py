@@ -30,5 +30,5 @@ def test_file_and_environment_override_defaults(tmp_path: Path) -> None:
 def test_unknown_setting_is_a_clear_error(tmp_path: Path) -> None:
     config = tmp_path / "steering.toml"
     config.write_text("[database]\npaht = 'x'\n", encoding="utf-8")
-    with pytest.raises(SettingsError, match="unknown setting database.paht"):
+    with pytest.raises(SettingsError, match="unbekannte Einstellung database.paht"):
         load_settings(config, env={})
