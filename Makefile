@@ -1,5 +1,5 @@
 # The two commands of the README:
-#   make demo   set up, load the committed sample export, start the dashboard
+#   make demo   set up, load the committed (synthetic) sample export, start the dashboard in demo mode
 #   make test   set up, lint, run every test
 PYTHON ?= python3
 VENV   := .venv
@@ -18,7 +18,7 @@ setup: $(BIN)/steering
 
 demo: setup
 	$(BIN)/steering load $(SAMPLE) --db $(DB)
-	$(BIN)/steering serve --db $(DB)
+	$(BIN)/steering serve --demo --db $(DB)
 
 # pytest exits 5 when it collected no tests: that must never count as green.
 test: setup

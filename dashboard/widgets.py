@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import data
@@ -103,6 +104,10 @@ def sidebar_filters(key: data.Key, user: User) -> Filters | None:
     names = dict(zip(teams["team_id"], teams["team_name"].fillna(teams["team_id"]), strict=True))
     sidebar = st.sidebar
     sidebar.header("Auswahl")
+    runs = data.load_runs(key)
+    done = runs[runs["status"] == "success"]
+    if not done.empty:
+        sidebar.caption(f"Datenstand {pd.Timestamp(done['as_of'].iloc[0]):%d.%m.%Y}")
 
     month_options = [month_key(m) for m in months]
     by_key = dict(zip(month_options, months, strict=True))

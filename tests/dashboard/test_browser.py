@@ -53,7 +53,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     port = _free_port()
     steering = Path(sys.executable).with_name("steering")
     log = (tmp_path_factory.getbasetemp() / "serve.log").open("w")
-    proc = subprocess.Popen([str(steering), "serve", "--db", str(db), "--port", str(port)], cwd=ROOT,
+    proc = subprocess.Popen([str(steering), "serve", "--demo", "--db", str(db), "--port", str(port)], cwd=ROOT,
                             stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, STEERING_CONFIG=""))
     url = f"http://localhost:{port}"
     try:
