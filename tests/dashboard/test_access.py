@@ -129,3 +129,34 @@ def test_person_ids_only_in_the_teams_own_fix_list(db: Path) -> None:
                 at_text = texts(at)
             found = pattern.findall(at_text)
             assert not found, (user, page, found[:3])
+
+
+def test_a_unit_manager_sees_only_the_teams_of_its_units(db: Path) -> None:
+    con = duckdb.connect(str(db), read_only=True)
+    by_unit = dict(con.execute("SELECT unit, list(team_id ORDER BY team_id) FROM staging.teams GROUP BY unit")
+                   .fetchall())
+    con.close()
+    unit, others = "U25", [t for u, ids in by_unit.items() if u != "U25" for t in ids]
+    own = by_unit[unit]
+    for page in PAGES:
+        at = app(page, user=f"manager:{unit}", team=others[0], bereich="Ü25")
+        assert team_options(at) == own, page
+        assert at.sidebar.selectbox(key="filter_bereich").options == ["alle Bereiche", unit], page
+        assert at.query_params["team"] == own[0], page
+        shown = texts(at)
+        assert not any(f"({t})" in shown for t in others), page
+    overview = app(None, user=f"manager:{unit}", team=others[0])
+    assert any("nicht freigegeben" in i.value for i in overview.info)
+    listed = overview.dataframe[0].value["Team"]
+    assert list(listed.str.extract(r"\((T\d+)\)")[0].dropna()) == own
+    assert listed.iloc[-1] == "Jobcenter gesamt"
+    at = app("not_allowed", user=f"manager:{unit}")
+    assert at.title[0].value == "Diese Seite ist für Ihre Rolle nicht freigegeben"
+
+
+def test_a_team_link_to_another_team_says_the_own_team_is_shown(db: Path) -> None:
+    at = app(None, user="team:T02", team="T01")
+    assert any("Der Link nennt ein Team, das für Ihren Zugang nicht freigegeben ist; angezeigt wird stattdessen "
+               "Ihr Team." in i.value for i in at.info)
+    at = app(None, user="team:T02", team="T02")
+    assert not any("nicht freigegeben" in i.value for i in at.info)
