@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -249,7 +249,10 @@ def resolve(rules: AccessRules, claims: Mapping[str, object], identity_claim: st
             grant = rules.groups.get(group.strip().lower())
             if grant is not None:
                 grants.append((f"Gruppe {group}", grant))
-    return _widest(login or "(ohne Kennung)", grants)
+    user = _widest(login or "(ohne Kennung)", grants)
+    if user is not None and user.name is None and isinstance(claims.get("name"), str):
+        user = replace(user, name=claims["name"].strip()[:80] or None)  # the provider's display name
+    return user
 
 
 def groups_overage(claims: Mapping[str, object], groups_claim: str) -> bool:
