@@ -44,7 +44,7 @@ expect = sync_api.expect
 # Directory groups as an unfiltered provider might send them; random parts, since the cookie is compressed and
 # names that differ only in a number would shrink to nothing.
 MANY = [f"CN=JC-{hashlib.sha256(str(i).encode()).hexdigest()[:20]},OU=Gruppen,DC=jc-musterstadt,DC=example"
-        for i in range(150)]
+        for i in range(100)]
 ACCOUNTS = {  # account id (typed at the provider's login form) -> claims of the ID token
     "controlling": {"email": "controlling@jobcenter.example", "name": "Controlling", "groups": ["JC-Alle"]},
     "leitung-u25": {"email": "Leitung-U25@Jobcenter.example", "name": "Leitung U25", "groups": []},
@@ -116,7 +116,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         check = subprocess.run([str(STEERING), "--config", str(config), "check"], capture_output=True, text=True,
                                env=clean_env(), timeout=120)
         assert check.returncode == 0, check.stdout + check.stderr  # the real provider answers the probe
-        with served([str(STEERING), "--config", str(config), "serve"], clean_env(STREAMLIT_LOGGER_LEVEL="debug"), root / "serve.log", port):
+        with served([str(STEERING), "--config", str(config), "serve"], clean_env(), root / "serve.log", port):
             state = Site(url=app, cookie_secret=cookie_secret, folder=root)
             yield state
     if state.sign_ins:
@@ -295,8 +295,12 @@ def test_a_forged_or_expired_session_cookie_sees_no_data(site: Site, browser, ca
 
 
 def test_many_groups_stay_inside_the_cookie_limits(site: Site, browser) -> None:
-    """150 directory groups of ~60 characters (an unfiltered provider) plus the dashboard's one: Streamlit splits
-    its cookies into chunks below 4 KB; the whole Cookie header must fit nginx's buffer of docs/betrieb.md."""
+    """100 directory groups of ~60 characters (an unfiltered provider) plus the dashboard's one.
+
+    Measured here: the compressed cookies cost about 52 bytes per such group on top of 1.3 KB; Streamlit splits
+    them into chunks below 4 KB, but with 150 groups (about 9 KB of Cookie header) the page stayed empty (the
+    websocket handshake failed). So the header must stay under 8 KB: docs/access.md says how (send only the
+    dashboard's groups)."""
     page = sign_in(site, browser, "viele")
     expect(page.locator("h1").first).to_contain_text("Überblick")
     assert team_options(page) == ["T04"]
@@ -305,5 +309,5 @@ def test_many_groups_stay_inside_the_cookie_limits(site: Site, browser) -> None:
     header = sum(sizes) + 2 * (len(sizes) - 1)
     print(f"\n{len(MANY) + 1} groups: {len(cookies)} auth cookies, largest {max(sizes)} B, Cookie header {header} B")
     assert max(sizes) <= 4096  # one cookie: every browser's limit
-    assert header <= 32 * 1024  # large_client_header_buffers 8 32k in docs/betrieb.md's nginx site
+    assert header <= 8 * 1024
     page.context.close()
