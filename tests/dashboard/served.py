@@ -4,11 +4,14 @@ headless Chromium, and the check that nothing they started is left running."""
 from __future__ import annotations
 
 import contextlib
+import http.server
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -38,11 +41,11 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def processes_mentioning(text: str) -> list[int]:
-    """Pids of live processes whose command line contains ``text`` (Linux /proc)."""
+def processes_mentioning(*markers: str) -> list[int]:
+    """Pids of live processes (not this one) whose command line contains any of ``markers`` (Linux /proc)."""
     found = []
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
         try:
             cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
@@ -50,7 +53,7 @@ def processes_mentioning(text: str) -> list[int]:
                          "")
         except OSError:
             continue
-        if text in cmdline and "zombie" not in state:
+        if any(m in cmdline for m in markers) and "zombie" not in state:
             found.append(int(entry.name))
     return found
 
@@ -100,6 +103,32 @@ def streamlit_by_hand(port: int, address: str) -> list[str]:
     """The dashboard started without ``steering serve``, as someone might by hand."""
     return [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"), "--server.headless", "true",
             "--server.port", str(port), "--server.address", address, "--browser.gatherUsageStats", "false"]
+
+
+@contextlib.contextmanager
+def discovery_document() -> Iterator[str]:
+    """Something that answers like an identity provider's discovery document (what ``steering check`` asks);
+    yields its URL."""
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            body = json.dumps({"issuer": "http://127.0.0.1", "authorization_endpoint": "http://127.0.0.1/auth"})
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body.encode())
+
+        def log_message(self, *args: object) -> None:
+            return None
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/.well-known/openid-configuration"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
 
 
 @contextlib.contextmanager

@@ -20,7 +20,6 @@ import string
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,10 +29,7 @@ import pytest
 
 from tests.dashboard import oidc_provider
 from tests.dashboard.oidc_provider import OidcProvider, block_external_requests, processes_in_group, sign_in, stop_group
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from tests.dashboard.served import ARGS, CHROMIUM, free_port, processes_mentioning, wait_healthy
 
 pytestmark = [
     pytest.mark.browser,
@@ -74,42 +70,6 @@ class Site:
     sign_ins: list[float] = field(default_factory=list)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 40) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"streamlit did not start:\n{log.read_text(errors='replace')[-3000:]}")
-        time.sleep(0.3)
-
-
-def _processes_mentioning(*markers: str) -> list[str]:
-    """Command lines of live processes that contain any of ``markers`` (Linux /proc)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            status = (entry / "status").read_text()
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if "State:\tZ" not in status and any(m in cmdline for m in markers):
-            found.append(cmdline)
-    return found
-
-
 @contextlib.contextmanager
 def serve(folder: Path, accounts: dict[str, dict[str, Any]], consent: str = "auto") -> Iterator[Site]:
     """The provider with one client, and ``streamlit run`` of APP against it; both stopped, provably, at the end.
@@ -117,7 +77,7 @@ def serve(folder: Path, accounts: dict[str, dict[str, Any]], consent: str = "aut
     The app is opened as ``localhost`` (the host of redirect_uri: Streamlit's Authlib state lives in a cookie of
     that host) while the provider is ``127.0.0.1``, so the two never share cookies.
     """
-    port = _free_port()
+    port = free_port()
     url = f"http://localhost:{port}"
     client = {"client_id": "steering", "client_secret": secrets.token_urlsafe(24),
               "redirect_uris": [f"{url}/oauth2callback"], "post_logout_redirect_uris": [f"{url}/oauth2callback"]}
@@ -144,14 +104,14 @@ def serve(folder: Path, accounts: dict[str, dict[str, Any]], consent: str = "aut
                 cwd=folder, env=env, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 start_new_session=True)
         try:
-            _wait_healthy(f"http://127.0.0.1:{port}", proc, log)
+            wait_healthy(f"http://127.0.0.1:{port}", proc, log)
             yield Site(url=url, port=port, idp=idp, cookie_secret=cookie_secret)
         finally:
             stop_group(proc)
             assert not processes_in_group(proc.pid), "streamlit left processes running"
         idp_group, idp_config = idp.pid, str(idp.config_path)
     assert idp_group is not None and not processes_in_group(idp_group), "the provider left processes running"
-    left = _processes_mentioning(f"--server.port {port}", idp_config)
+    left = processes_mentioning(f"--server.port {port}", idp_config)
     assert not left, f"still running: {left}"
 
 

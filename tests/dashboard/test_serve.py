@@ -13,13 +13,11 @@ served app in headless Chromium.
 from __future__ import annotations
 
 import datetime as dt
-import http.server
 import json
 import re
 import shutil
 import signal
 import subprocess
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,6 +30,7 @@ from tests.dashboard.served import (
     STEERING,
     chromium,
     clean_env,
+    discovery_document,
     free_port,
     needs_chromium,
     processes_mentioning,
@@ -86,27 +85,8 @@ def cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) 
 
 @pytest.fixture(scope="module")
 def metadata_server() -> Iterator[str]:
-    """Something that answers like an identity provider's discovery document, for ``steering check``."""
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the http.server API
-            body = json.dumps({"issuer": "http://127.0.0.1", "authorization_endpoint": "http://127.0.0.1/auth"})
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(body.encode())
-
-        def log_message(self, *args: object) -> None:
-            return None
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/.well-known/openid-configuration"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with discovery_document() as url:
+        yield url
 
 
 # --- one configuration for every process ----------------------------------------------------------------------

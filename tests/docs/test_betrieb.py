@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import http.client
 import http.server
-import json
 import os
 import re
 import shlex
@@ -25,7 +24,6 @@ import signal
 import ssl
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -43,6 +41,7 @@ from tests.dashboard.served import (
     STEERING,
     chromium,
     clean_env,
+    discovery_document,
     free_port,
     needs_chromium,
     processes_mentioning,
@@ -243,26 +242,8 @@ def load_runs(db: Path) -> list[tuple]:
 @pytest.fixture(scope="module")
 def discovery() -> Iterator[str]:
     """Stands in for the identity provider: answers with an OpenID configuration, as ``steering check`` asks."""
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the http.server API
-            body = json.dumps({"issuer": "http://127.0.0.1", "authorization_endpoint": "http://127.0.0.1/auth"})
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(body.encode())
-
-        def log_message(self, *args: object) -> None:
-            return None
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/.well-known/openid-configuration"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with discovery_document() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
