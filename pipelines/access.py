@@ -65,11 +65,6 @@ class User:
     via: tuple[str, ...] = ()  # where the grant came from: "Konto" and/or the groups
 
     @property
-    def team_id(self) -> str | None:
-        """The team of a one-team user (the common case), else None."""
-        return next(iter(self.teams)) if len(self.teams) == 1 else None
-
-    @property
     def sees_every_team(self) -> bool:
         return self.role == "analyst" or (self.role == "manager" and self.units is None)
 
@@ -176,15 +171,16 @@ def _grant(entry: object, key: str, where: str) -> tuple[str, Grant]:
     return ident, Grant(role=role, teams=teams or frozenset(), units=units, name=name, where=where)
 
 
-def _refuse_aliases(text: str, path: Path) -> None:
-    """YAML anchors and aliases let a few lines expand into billions of entries; an access file needs none."""
-    try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                raise AccessError(f"{path}: YAML-Anker und -Verweise (& und *) sind in der Zugriffsdatei nicht "
-                                  "erlaubt; bitte jeden Eintrag ausschreiben")
-    except yaml.YAMLError as exc:
-        raise AccessError(f"{path}: kein gültiges YAML ({exc})") from None
+class _NoAliasLoader(yaml.SafeLoader):
+    """YAML anchors and aliases let a few lines expand into billions of entries; an access file needs none, so
+    the first one stops the parse (one pass, nothing built from it)."""
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise AccessError(f"{self.name}: YAML-Anker und -Verweise (& und *) sind in der Zugriffsdatei nicht "
+                              "erlaubt; bitte jeden Eintrag ausschreiben")
+        return super().compose_node(parent, index)
 
 
 def read_rules(path: Path) -> AccessRules:
@@ -198,8 +194,14 @@ def read_rules(path: Path) -> AccessRules:
         raise AccessError(f"{path}: die Zugriffsdatei gibt es nicht") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise AccessError(f"{path}: die Zugriffsdatei lässt sich nicht lesen ({exc})") from None
-    _refuse_aliases(text, path)
-    parsed = yaml.safe_load(text) or {}
+    loader = _NoAliasLoader(text)
+    loader.name = str(path)
+    try:
+        parsed = loader.get_single_data() or {}
+    except yaml.YAMLError as exc:
+        raise AccessError(f"{path}: kein gültiges YAML ({exc})") from None
+    finally:
+        loader.dispose()
     if not isinstance(parsed, dict) or set(parsed) - {"users", "groups"}:
         raise AccessError(f"{path}: erwartet die Listen 'users:' und/oder 'groups:'")
     rules = AccessRules(users={}, groups={})
