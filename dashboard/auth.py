@@ -25,9 +25,9 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import data
-from dashboard.formats import plain
 from pipelines import preflight
 from pipelines.access import AccessError, User, check_mode, demo_user, groups_overage, read_rules, resolve
+from pipelines.report.formats import plain
 from pipelines.settings import Settings, SettingsError
 
 DEMO_BANNER = "Demo-Modus ohne Anmeldung"

@@ -17,8 +17,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data
-from dashboard.formats import format_number, month_key, month_label
 from pipelines.access import User
+from pipelines.report.formats import format_number, month_key, month_label
 
 __all__ = ["Filters", "current_filters", "format_number", "sidebar_filters", "team_label"]
 

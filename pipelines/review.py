@@ -262,9 +262,9 @@ def html_to_pdf(html: str, out: Path, timeout: int = 120) -> Path:
 def write_review(db: Path, team_id: str, month: dt.date, out: Path, *, settings: Settings | None = None,
                  compare: bool = False) -> Path:
     """``steering review``: the review as one self-contained HTML file, or as PDF (by the suffix of ``out``)."""
-    from dashboard.review_html import review_html
     from pipelines.agreements import store_path
     from pipelines.exports import open_readonly
+    from pipelines.report.review_html import review_html
 
     settings = settings or load_settings()
     out = Path(out)

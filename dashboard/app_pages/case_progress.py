@@ -16,9 +16,10 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data
-from dashboard.formats import format_number, month_label
+from dashboard import data
 from dashboard.widgets import Filters, current_filters, no_metrics_yet, team_label
+from pipelines.report import charts
+from pipelines.report.formats import format_number, month_label
 from pipelines.suppression import explanation
 
 ALL_PERIODS = "all"

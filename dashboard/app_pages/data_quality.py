@@ -9,11 +9,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data
+from dashboard import data
 from dashboard.auth import session_user
-from dashboard.formats import delta_color, format_change, format_value, month_label
 from dashboard.widgets import current_filters, no_metrics_yet, team_label
 from pipelines.fixlist import COLUMNS, TABLE_LABELS
+from pipelines.report import charts
+from pipelines.report.formats import delta_color, format_change, format_value, month_label
 from pipelines.suppression import explanation
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -10,9 +10,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data
-from dashboard.formats import STATUS_DE, format_number, format_value, missing, month_label
+from dashboard import data
 from dashboard.widgets import current_filters, team_label
+from pipelines.report import charts
+from pipelines.report.formats import STATUS_DE, format_number, format_value, missing, month_label
 
 STATUS_BADGE = {"on_track": "blue", "watch": "gray", "behind": "violet"}
 BACKTEST_COLUMNS = {"metric_id": "Kennzahl", "team_id": "Team", "month_position": "Prognose nach Monat",

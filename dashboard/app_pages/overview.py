@@ -11,9 +11,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data
-from dashboard.formats import delta_color, format_change, format_value, month_label
+from dashboard import data
 from dashboard.widgets import current_filters, no_metrics_yet, team_label
+from pipelines.report import charts
+from pipelines.report.formats import delta_color, format_change, format_value, month_label
 from pipelines.suppression import explanation
 
 KEY_METRICS = [

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data
-from dashboard.formats import format_date, format_datetime, format_number
+from pipelines.report.formats import format_date, format_datetime, format_number
 
 STATUS = {"success": "erfolgreich", "failed": "abgebrochen", "running": "läuft"}
 ACTION = {"row_rejected": "Zeile abgewiesen", "value_blanked": "Wert leer gelassen"}

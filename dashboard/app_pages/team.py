@@ -10,9 +10,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data
-from dashboard.formats import month_label
+from dashboard import data
 from dashboard.widgets import current_filters, no_metrics_yet, team_label
+from pipelines.report import charts
+from pipelines.report.formats import month_label
 
 GROUPS = {
     "Bestand und Bewegung": ["elb_stock", "entries", "exits", "integrations"],

@@ -20,8 +20,10 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.auth import session_user
-from dashboard.formats import month_label
-from dashboard.review_html import (
+from dashboard.widgets import current_filters, no_metrics_yet, team_label
+from pipelines import agreements
+from pipelines.report.formats import month_label
+from pipelines.report.review_html import (
     INTRO,
     NO_WATCH,
     NO_WELL,
@@ -36,8 +38,6 @@ from dashboard.review_html import (
     review_html,
     todo_lines,
 )
-from dashboard.widgets import current_filters, no_metrics_yet, team_label
-from pipelines import agreements
 from pipelines.review import Review, attach_agreements, html_to_pdf
 from pipelines.suppression import explanation
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dashboard.formats import MONTHS_DE
+from pipelines.report.formats import MONTHS_DE
 from tests.dashboard.demo_center import build_database
 from tests.dashboard.served import ARGS, CHROMIUM, STEERING, free_port, served
 

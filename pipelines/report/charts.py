@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from dashboard.formats import format_change, format_number, format_value, month_label
+from pipelines.report.formats import format_change, format_number, format_value, month_label
 
 PALETTE = {
     "team": "#34627F",

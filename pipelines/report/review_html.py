@@ -14,9 +14,9 @@ import html
 
 import pandas as pd
 
-from dashboard import charts
-from dashboard.formats import STATUS_DE, format_change, format_date, format_number, format_value, month_label
 from pipelines.agreements import STATUSES
+from pipelines.report import charts
+from pipelines.report.formats import STATUS_DE, format_change, format_date, format_number, format_value, month_label
 from pipelines.review import TODO_RULES, Point, Review
 from pipelines.suppression import explanation
 

@@ -1,0 +1,6 @@
+"""What people read: German number formats, plotly charts and the team review as HTML.
+
+Shared by the dashboard pages and by the files the CLI writes (``steering review``), so that
+both say the same thing in the same words. Nothing here reads a database: every function takes
+frames the read side (``pipelines/publish.py``) has already protected.
+"""
