@@ -1,7 +1,9 @@
 """The input side of the data contract, read from ``sql/staging/contract.yaml``.
 
 The loader uses it to validate headers, to know which columns are typed (so it
-can report values it had to blank) and which columns form the key.
+can report values it had to blank) and which columns form the key. Its German
+labels (``label_de`` per column, ``types:`` per type) become
+``core.contract_columns`` at load time, for the fix list.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class Column:
     type: str
     nullable: bool
     codes: tuple[str, ...] | None
+    label_de: str = ""  # the German field name; the column name where the contract gives none
 
     @property
     def duckdb_type(self) -> str:
@@ -71,9 +74,17 @@ def load_contract(path: Path = CONTRACT_FILE) -> dict[str, Table]:
                 type=attrs["type"],
                 nullable=bool(attrs.get("nullable", False)),
                 codes=tuple(str(c) for c in attrs["codes"]) if "codes" in attrs else None,
+                label_de=str(attrs.get("label_de") or col),
             )
             for col, attrs in body["columns"].items()
         )
         tables[name] = Table(name=name, key=tuple(body["key"]), columns=columns,
                              optional=bool(body.get("optional", False)))
     return tables
+
+
+@cache
+def load_type_labels(path: Path = CONTRACT_FILE) -> dict[str, str]:
+    """The German description of each type's values (``types:`` in the contract), e.g. for "expected: ..."."""
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {name: str(body["label_de"]) for name, body in (spec.get("types") or {}).items()}

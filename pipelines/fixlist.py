@@ -1,6 +1,8 @@
 """The fix list (Korrekturliste) of one team: the records it can open and correct.
 
-Which findings are "open" (decided in docs/data-quality-decisions.md):
+The list itself is built at load time for every team, as the SQL model
+``sql/marts/fix_list.sql`` (table ``fix_list``); ``fixlist_frame`` reads one
+team's rows. Which findings are "open" (decided in docs/data-quality-decisions.md):
 
 * master-data rules (``population: stock``): the findings of the latest complete
   month -- the persons in stock at its end whose data still breaks the rule;
@@ -16,8 +18,9 @@ team on d(M) or on the event date), the same team that sees it in the
 findings of every team.
 
 Beside each finding the list shows the value of the field(s) the rule reads
-(``fields:`` in the rule file's header): the raw text from ``load_rejects``
-where the loader had to blank an unreadable value, otherwise the stored value.
+(``fields:`` in the rule file's header, ``dq_rules.fields``): the raw text from
+``load_rejects`` where the loader had to blank an unreadable value, otherwise the
+stored value; field and type names in German come from the data contract.
 
 Written as CSV (UTF-8, comma, ISO dates, like every export) or as an Excel
 workbook with German headers: an overview sheet and one sheet per rule with
@@ -27,7 +30,6 @@ findings. Cells a spreadsheet would run as a formula are neutralised.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -36,15 +38,14 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipelines.contract import load_contract
 from pipelines.errors import LoadError
-from pipelines.sqlmodels import SQL_DIR, discover
+from pipelines.sqlmodels import SQL_DIR
 
-EVENT_MONTHS = 3  # event rules: findings of the latest complete month and the two before
+EVENT_MONTHS = 3  # the event rules' window in sql/marts/fix_list.sql, for the Excel overview's sentence
 ALL_TEAMS = "__all__"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-COLUMNS = {  # frame column -> German header
+COLUMNS = {  # frame column (= column of the fix_list table) -> German header
     "rule_id": "Regel",
     "label_de": "Bezeichnung",
     "description_de": "Hinweis",
@@ -65,45 +66,6 @@ TABLE_LABELS = {
     "measures": "Maßnahmen",
     "integrations": "Integrationen",
 }
-FIELD_LABELS = {
-    "birth_date": "Geburtsdatum",
-    "sex": "Geschlecht",
-    "highest_qualification": "Höchster Abschluss",
-    "start_date": "Beginn",
-    "end_date": "Ende",
-    "integration_date": "Integrationsdatum",
-    "contact_date": "Kontaktdatum",
-    "contact_type": "Kontaktart",
-    "recorded_at": "Erfasst am",
-    "plan_date": "Plandatum",
-    "next_review_date": "Nächste Überprüfung",
-    "person_id": "Personen-ID",
-}
-TYPE_LABELS = {
-    "date": "Datum TT.MM.JJJJ oder JJJJ-MM-TT",
-    "datetime": "Datum und Uhrzeit TT.MM.JJJJ HH:MM",
-    "bool": "ja/nein",
-    "int": "ganze Zahl",
-    "float": "Zahl",
-}
-
-
-@dataclass(frozen=True)
-class RuleInfo:
-    rule_id: str
-    population: str
-    fields: tuple[str, ...]
-    tables: tuple[str, ...]  # the tables its findings point into
-
-
-def rule_infos(sql_dir: Path = SQL_DIR) -> list[RuleInfo]:
-    """Population, shown fields and finding tables of every rule, read from the rule files' headers."""
-    infos = []
-    for m in discover(sql_dir, layers=("rules",)):
-        stock = m.meta["population"] == "stock"
-        tables = ("persons",) if stock else tuple(t.strip() for t in str(m.meta["table_name"]).split(","))
-        infos.append(RuleInfo(m.meta["rule_id"], m.meta["population"], tuple(m.meta.get("fields") or ()), tables))
-    return infos
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
@@ -117,119 +79,22 @@ def _check_team(con: duckdb.DuckDBPyConnection, team_id: str) -> None:
         raise LoadError("--team", f"unknown team {team_id!r}", expected="one of " + ", ".join(teams))
 
 
-def _values_sql(con: duckdb.DuckDBPyConnection, rules: list[RuleInfo]) -> str | None:
-    """A query of the stored value of every (table, record, field) a rule shows.
-
-    Identifiers come from the data contract and are checked against it, never from user input.
-    """
-    contract = load_contract()
-    wanted: dict[str, set[str]] = {}
-    for rule in rules:
-        for name in rule.tables:
-            table = contract.get(name)
-            if table is not None and len(table.key) == 1 and set(rule.fields) & set(table.column_names):
-                wanted.setdefault(name, set()).update(set(rule.fields) & set(table.column_names))
-    parts = []
-    for name, fields in sorted(wanted.items()):
-        if not _has_table(con, "staging", name):
-            continue
-        table = contract[name]
-        key = table.key[0]
-        for field in sorted(fields):
-            if table.column(field).type == "datetime":
-                value = f"strftime(\"{field}\", '%Y-%m-%d %H:%M:%S')"
-            else:
-                value = f"CAST(\"{field}\" AS VARCHAR)"
-            parts.append(f"SELECT '{name}' AS table_name, CAST(\"{key}\" AS VARCHAR) AS record_id,"
-                         f" '{field}' AS column_name, {value} AS value FROM staging.\"{name}\"")
-    return " UNION ALL ".join(parts) or None
-
-
 def fixlist_frame(con: duckdb.DuckDBPyConnection, team_id: str, sql_dir: Path = SQL_DIR) -> pd.DataFrame:
-    """The open findings of a team (or ``__all__``), one row per finding, canonical column names."""
-    _check_team(con, team_id)
-    rules = rule_infos(sql_dir)
-    contract = load_contract()
-    rule_fields = [(r.rule_id, f, i) for r in rules for i, f in enumerate(r.fields)]
-    field_types = [(t.name, c.name, c.type) for t in contract.values() for c in t.columns]
-    values_sql = _values_sql(con, rules) or (
-        "SELECT NULL::VARCHAR AS table_name, NULL::VARCHAR AS record_id, NULL::VARCHAR AS column_name,"
-        " NULL::VARCHAR AS value WHERE false")
-    rejects_sql = (
-        "SELECT table_name, record_id, column_name, raw_value FROM load_rejects"
-        " WHERE action = 'value_blanked' AND run_id = (SELECT max(run_id) FROM load_rejects)"
-        if _has_table(con, "main", "load_rejects") else
-        "SELECT NULL::VARCHAR AS table_name, NULL::VARCHAR AS record_id, NULL::VARCHAR AS column_name,"
-        " NULL::VARCHAR AS raw_value WHERE false")
-    query = f"""
-        WITH last AS (SELECT max(month) AS last_month FROM core.calendar),
-        rules AS (
-            SELECT unnest(?::VARCHAR[]) AS rule_id, unnest(?::VARCHAR[]) AS population
-        ),
-        rule_fields AS (
-            SELECT unnest(?::VARCHAR[]) AS rule_id, unnest(?::VARCHAR[]) AS column_name,
-                   unnest(?::INTEGER[]) AS position
-        ),
-        field_types AS (
-            SELECT unnest(?::VARCHAR[]) AS table_name, unnest(?::VARCHAR[]) AS column_name,
-                   unnest(?::VARCHAR[]) AS type_label, unnest(?::VARCHAR[]) AS field_label
-        ),
-        open AS (
-            SELECT f.*
-            FROM dq_findings f
-            JOIN rules r ON r.rule_id = f.rule_id
-            CROSS JOIN last l
-            WHERE (? = '{ALL_TEAMS}' OR f.team_id = ?)
-              AND ((r.population = 'stock' AND f.month = l.last_month)
-                   OR (r.population <> 'stock'
-                       AND f.month > l.last_month - to_months({EVENT_MONTHS})))
-        ),
-        stored AS ({values_sql}),
-        rejected AS ({rejects_sql}),
-        shown AS (
-            SELECT o.rule_id, o.table_name, o.record_id, o.month, rf.position,
-                   rf.column_name, ft.field_label, ft.type_label,
-                   coalesce(x.raw_value, s.value) AS value,
-                   x.raw_value IS NOT NULL AS blanked
-            FROM open o
-            JOIN rule_fields rf ON rf.rule_id = o.rule_id
-            LEFT JOIN field_types ft ON ft.table_name = o.table_name AND ft.column_name = rf.column_name
-            LEFT JOIN rejected x ON x.table_name = o.table_name AND x.record_id = o.record_id
-                                AND x.column_name = rf.column_name
-            LEFT JOIN stored s ON s.table_name = o.table_name AND s.record_id = o.record_id
-                              AND s.column_name = rf.column_name
-            WHERE ft.table_name IS NOT NULL
-        ),
-        per_finding AS (
-            SELECT rule_id, table_name, record_id, month,
-                   CASE WHEN count(*) = 1 THEN max(value)
-                        ELSE string_agg(field_label || ': ' || value, '; ' ORDER BY position)
-                   END AS raw_value,
-                   string_agg(field_label || ' im Export nicht lesbar (erwartet: ' || coalesce(type_label, '?')
-                              || '), beim Laden leer gelassen', '; ' ORDER BY position)
-                       FILTER (WHERE blanked) AS reason
-            FROM shown
-            WHERE value IS NOT NULL
-            GROUP BY rule_id, table_name, record_id, month
-        ),
-        final AS (
-            SELECT o.rule_id, d.label_de, d.description_de, o.team_id, o.table_name, o.record_id,
-                   o.person_id, o.month, p.raw_value, p.reason
-            FROM open o
-            JOIN dq_rules d ON d.rule_id = o.rule_id
-            LEFT JOIN per_finding p ON p.rule_id = o.rule_id AND p.table_name = o.table_name
-                                   AND p.record_id = o.record_id AND p.month = o.month
-        )
-        SELECT * FROM final ORDER BY rule_id, month DESC, team_id, table_name, record_id
+    """The open findings of a team (or ``__all__``), one row per finding, canonical column names.
+
+    A plain read of the ``fix_list`` table the load built (``sql_dir`` is no longer needed and
+    kept only for callers that pass it).
     """
-    params = [
-        [r.rule_id for r in rules], [r.population for r in rules],
-        [rf[0] for rf in rule_fields], [rf[1] for rf in rule_fields], [rf[2] for rf in rule_fields],
-        [ft[0] for ft in field_types], [ft[1] for ft in field_types],
-        [TYPE_LABELS.get(ft[2], "") for ft in field_types], [FIELD_LABELS.get(ft[1], ft[1]) for ft in field_types],
-        team_id, team_id,
-    ]
-    frame = con.execute(query, params).df()
+    _check_team(con, team_id)
+    if not _has_table(con, "main", "fix_list"):
+        raise LoadError("--db", "the database has no fix list yet",
+                        expected="a database loaded by this version ('steering load SOURCE_DIR')")
+    columns = ", ".join(COLUMNS)
+    frame = con.execute(
+        f"SELECT {columns} FROM fix_list WHERE ? = ? OR team_id = ?"
+        " ORDER BY rule_id, month DESC, team_id, table_name, record_id",
+        [team_id, ALL_TEAMS, team_id],
+    ).df()
     frame["month"] = pd.to_datetime(frame["month"]).dt.date
     return frame[list(COLUMNS)]
 

@@ -15,10 +15,13 @@ of the same file::
 * ``kind: table`` builds ``CREATE OR REPLACE TABLE <name> AS <body>``.
 * ``kind: metric`` returns rows ``(team_id, month, metric_id, value, numerator,
   denominator)`` that are appended to ``metric_values``; its ``metrics:`` list
-  carries the fact sheet of each metric id it produces (-> ``metric_catalog``).
+  carries the fact sheet of each metric id it produces and how the metric is
+  presented, targeted and protected (-> ``metric_catalog``; the keys are
+  ``METRIC_KEYS`` below, described in docs/metrics-decisions.md).
 * ``kind: rule`` returns the rule's *population*, one row per checked record,
   with ``(table_name, record_id, person_id, team_id, month, failed)``; the
-  failing rows become ``dq_findings`` and the counts ``dq_results``.
+  failing rows become ``dq_findings`` and the counts ``dq_results``; its header
+  (``population``, ``fields``, labels) becomes ``dq_rules``.
 
 Keeping the metadata in the file means the catalogues are generated from the
 SQL, never typed twice, and a new metric or rule is a new file.
@@ -41,6 +44,32 @@ _HEADER = re.compile(r"\A\s*/\*\s*---\s*\n(?P<meta>.*?)\n\s*---\s*\*/", re.DOTAL
 
 class SqlModelError(ValueError):
     """A SQL file whose header or dependencies are inconsistent."""
+
+
+UNITS = ("count", "percent", "per_100", "score")
+DIRECTIONS = ("higher_better", "lower_better", "neutral")
+GOAL_KINDS = ("cumulative", "progress", "average", "level")
+PROTECTED_BY = ("count", "denominator", "none")
+POPULATIONS = ("stock", "events")
+# Keys of one entry of a metric file's ``metrics:`` list -> what its value must be. Every key is
+# required except the three goal keys with a default (``_metric_sheet``).
+METRIC_KEYS: dict[str, tuple[str, ...] | type] = {
+    "id": str,
+    "label_de": str,
+    "label_en": str,
+    "unit": UNITS,
+    "direction": DIRECTIONS,
+    "definition_de": str,
+    "theme_de": str,           # the Team page's theme
+    "display_order": int,      # order within the theme and in every list; unique over all metrics
+    "key_figure": bool,        # a tile on the Überblick, a row of the review's "Unsere Kennzahlen"
+    "team_table": bool,        # a column of the Überblick's team table
+    "goal_kind": GOAL_KINDS,   # how a target is tracked (sql/marts/goal_kind.sql)
+    "goal_capable": bool,      # default: goal_kind cumulative or direction not neutral
+    "tracked_metric_id": str,  # default: the metric itself
+    "signed": bool,            # default: false (values never below 0)
+    "protected_by": PROTECTED_BY,  # the persons behind a figure in small-cell suppression
+}
 
 
 @dataclass(frozen=True)
@@ -79,14 +108,57 @@ def parse_file(path: Path, layer: str) -> SqlModel:
         if not name or "." not in name:
             raise SqlModelError(f"{path}: a table needs 'name: schema.table'")
     elif kind == "metric":
-        if not meta.get("metrics"):
+        if not meta.get("metrics") or not isinstance(meta["metrics"], list):
             raise SqlModelError(f"{path}: a metric file needs a 'metrics:' list")
+        meta["metrics"] = [_metric_sheet(path, sheet) for sheet in meta["metrics"]]
         name = f"metric.{path.stem}"
     else:
         if not meta.get("rule_id"):
             raise SqlModelError(f"{path}: a rule file needs 'rule_id'")
+        if meta.get("population") not in POPULATIONS:
+            raise SqlModelError(f"{path}: 'population' must be one of {', '.join(POPULATIONS)},"
+                                f" not {meta.get('population')!r}")
+        fields = meta.get("fields") or []
+        if not isinstance(fields, list) or not all(isinstance(f, str) and f for f in fields):
+            raise SqlModelError(f"{path}: 'fields' must be a list of column names, not {fields!r}")
+        meta["fields"] = fields
         name = f"rule.{meta['rule_id']}"
     return SqlModel(path=path, layer=layer, kind=kind, name=name, body=body, meta=meta)
+
+
+def _metric_sheet(path: Path, sheet: object) -> dict[str, Any]:
+    """One entry of a ``metrics:`` list, checked, with the defaults of the optional goal keys filled in."""
+    if not isinstance(sheet, dict):
+        raise SqlModelError(f"{path}: each entry of 'metrics:' must be a mapping, not {sheet!r}")
+    where = f"{path}: metric {sheet.get('id')!r}"
+    unknown = sorted(set(sheet) - set(METRIC_KEYS))
+    if unknown:
+        raise SqlModelError(f"{where}: unknown key(s) {', '.join(unknown)}; expected {', '.join(METRIC_KEYS)}")
+    sheet = dict(sheet)
+    sheet.setdefault("tracked_metric_id", sheet.get("id"))
+    sheet.setdefault("signed", False)
+    if "goal_capable" not in sheet and sheet.get("goal_kind") in GOAL_KINDS and sheet.get("direction") in DIRECTIONS:
+        sheet["goal_capable"] = sheet["goal_kind"] == "cumulative" or sheet["direction"] != "neutral"
+    for key, expected in METRIC_KEYS.items():
+        if key not in sheet:
+            raise SqlModelError(f"{where}: the key '{key}' is missing")
+        value = sheet[key]
+        if isinstance(expected, tuple):
+            ok, wanted = value in expected, "one of " + ", ".join(expected)
+        elif expected is bool:
+            ok, wanted = isinstance(value, bool), "true or false"
+        elif expected is int:
+            ok, wanted = isinstance(value, int) and not isinstance(value, bool) and value > 0, "a positive integer"
+        else:
+            ok, wanted = isinstance(value, str) and bool(value.strip()), "a non-empty text"
+        if not ok:
+            raise SqlModelError(f"{where}: '{key}' must be {wanted}, not {value!r}")
+    if sheet["protected_by"] == "count" and sheet["unit"] != "count":
+        raise SqlModelError(f"{where}: 'protected_by: count' needs 'unit: count' (the value itself counts persons)")
+    if sheet["protected_by"] == "denominator" and sheet["unit"] == "count":
+        raise SqlModelError(f"{where}: a count has no denominator; use 'protected_by: count'")
+    sheet["definition_de"] = sheet["definition_de"].strip()
+    return sheet
 
 
 def discover(sql_dir: Path = SQL_DIR, layers: tuple[str, ...] = LAYERS) -> list[SqlModel]:

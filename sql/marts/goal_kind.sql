@@ -8,33 +8,29 @@ description: >
   values form `actual`, the metric whose seasonal pattern gives `expected_seasonal`, and whether
   the metric is offered in the targets template and measured by the backtest.
 --- */
--- kind         cumulative  integrations, entries, exits: sum January..A
---              progress    integration_rate_12m, tracked by its Jahresfortschrittswert
---              average     ltb_stock: mean January..A
---              level       every other metric: the value in A
--- goal_capable a target on the metric gives a status (not neutral, or cumulative), and the
---              metric is not one whose target belongs elsewhere:
---              integration_progress_ytd  -> set the target on integration_rate_12m;
---              ltb_change_yoy            -> set the target on ltb_stock (the agreed K3 basis),
---                                           a signed percentage has no meaningful ratio.
+-- Every fact but the share metric comes from the metric's SQL header, through metric_catalog
+-- (keys goal_kind, tracked_metric_id, goal_capable, signed; docs/metrics-decisions.md):
+-- kind         cumulative  sum January..A (integrations, entries, exits)
+--              progress    tracked by another metric's values (integration_rate_12m by its
+--                          Jahresfortschrittswert integration_progress_ytd)
+--              average     mean January..A (ltb_stock)
+--              level       the value in A (every other metric)
+-- goal_capable a target on the metric gives a status; the header's default is "cumulative or
+--              not neutral", and a metric whose target belongs elsewhere says false
+--              (integration_progress_ytd -> integration_rate_12m, ltb_change_yoy -> ltb_stock).
 --              A target on them is still valid and gets a row (as a level metric).
 -- signed       values can be negative; every other metric's forecast interval stops at 0.
+-- share        cumulative: the metric itself; progress: the year's integrations, the numerator
+--              of the Jahresfortschrittswert (the one progress metric is the integration rate).
 with catalog as (
-    select metric_id, direction
-    from metric_catalog
-),
-
-kinds as (
     select
         metric_id,
         direction,
-        case
-            when metric_id in ('integrations', 'entries', 'exits') then 'cumulative'
-            when metric_id = 'integration_rate_12m' then 'progress'
-            when metric_id = 'ltb_stock' then 'average'
-            else 'level'
-        end as kind
-    from catalog
+        goal_kind as kind,
+        tracked_metric_id,
+        goal_capable,
+        signed
+    from metric_catalog
 ),
 
 final as (
@@ -42,15 +38,14 @@ final as (
         metric_id,
         direction,
         kind,
-        case when kind = 'progress' then 'integration_progress_ytd' else metric_id end as tracked_metric_id,
+        tracked_metric_id,
         case
             when kind = 'cumulative' then metric_id
             when kind = 'progress' then 'integrations'
         end as share_metric_id,
-        (kind = 'cumulative' or direction <> 'neutral')
-            and metric_id not in ('integration_progress_ytd', 'ltb_change_yoy') as goal_capable,
-        metric_id = 'ltb_change_yoy' as signed    -- the one metric whose values can be below 0
-    from kinds
+        goal_capable,
+        signed
+    from catalog
 )
 
 select * from final order by metric_id

@@ -8,6 +8,12 @@ metrics:
     label_en: Activation rate
     unit: percent
     direction: higher_better
+    theme_de: SGB-II-Kennzahlen
+    display_order: 120
+    key_figure: true
+    team_table: true
+    goal_kind: level
+    protected_by: denominator
     definition_de: >
       Definition: Anteil der eLb im Bestand, die am Stichtag (Monatsletzter) an einer
       Maßnahme teilnehmen, in Prozent.
@@ -30,6 +36,12 @@ metrics:
     label_en: Activation rate of long-term benefit recipients
     unit: percent
     direction: higher_better
+    theme_de: SGB-II-Kennzahlen
+    display_order: 130
+    key_figure: false
+    team_table: false
+    goal_kind: level
+    protected_by: denominator
     definition_de: >
       Definition: Anteil der Langzeitleistungsbeziehenden (LZB), die am Stichtag
       (Monatsletzter) an einer Maßnahme teilnehmen, in Prozent.

@@ -8,6 +8,12 @@ metrics:
     label_en: Contacts per 100 benefit recipients
     unit: per_100
     direction: higher_better
+    theme_de: Fallverläufe
+    display_order: 170
+    key_figure: false
+    team_table: false
+    goal_kind: level
+    protected_by: denominator
     definition_de: >
       Definition: wie viele Kontakte im Monat auf 100 eLb im Bestand kommen.
 

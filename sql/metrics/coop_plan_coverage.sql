@@ -8,6 +8,12 @@ metrics:
     label_en: Coverage with a current cooperation plan
     unit: percent
     direction: higher_better
+    theme_de: Fallverläufe
+    display_order: 150
+    key_figure: true
+    team_table: true
+    goal_kind: level
+    protected_by: denominator
     definition_de: >
       Definition: Anteil der eLb im Bestand, für die am Stichtag (Monatsletzter) ein
       aktueller Kooperationsplan vorliegt, in Prozent.

@@ -8,6 +8,12 @@ metrics:
     label_en: Data quality score
     unit: percent
     direction: higher_better
+    theme_de: Datenqualität
+    display_order: 180
+    key_figure: true
+    team_table: true
+    goal_kind: level
+    protected_by: none
     definition_de: >
       Definition: Mittelwert der Erfüllungsquoten aller Datenqualitätsregeln (DQ01–DQ16),
       die im Monat für das Team mindestens einen Datensatz geprüft haben, in Prozent. Die

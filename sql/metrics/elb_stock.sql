@@ -8,6 +8,12 @@ metrics:
     label_en: Stock of employable benefit recipients
     unit: count
     direction: neutral
+    theme_de: Bestand und Bewegung
+    display_order: 10
+    key_figure: true
+    team_table: true
+    goal_kind: level
+    protected_by: count
     definition_de: >
       Definition: Zahl der Personen, die am letzten Tag des Monats (Stichtag) als
       erwerbsfähige Leistungsberechtigte (eLb) im Leistungsbezug stehen, also einen

@@ -8,6 +8,12 @@ metrics:
     label_en: Entries (new employable benefit spells)
     unit: count
     direction: neutral
+    theme_de: Bestand und Bewegung
+    display_order: 20
+    key_figure: false
+    team_table: false
+    goal_kind: cumulative
+    protected_by: count
     definition_de: >
       Definition: Zahl der Leistungszeiträume mit „erwerbsfähig = ja“, die in diesem
       Monat beginnen.

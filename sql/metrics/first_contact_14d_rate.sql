@@ -8,6 +8,12 @@ metrics:
     label_en: First contact within 14 days
     unit: percent
     direction: higher_better
+    theme_de: Fallverläufe
+    display_order: 140
+    key_figure: true
+    team_table: false
+    goal_kind: level
+    protected_by: denominator
     definition_de: >
       Definition: Anteil der neuen eLb-Leistungszeiträume eines Monats, bei denen es
       innerhalb von 14 Tagen nach Beginn einen Kontakt gab, in Prozent.

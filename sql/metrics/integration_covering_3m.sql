@@ -8,6 +8,12 @@ metrics:
     label_en: Integrations without benefit receipt three months later
     unit: percent
     direction: higher_better
+    theme_de: SGB-II-Kennzahlen
+    display_order: 80
+    key_figure: false
+    team_table: false
+    goal_kind: level
+    protected_by: denominator
     definition_de: >
       Definition: Anteil der Integrationen eines Monats, nach denen die Person drei
       Monate später nicht mehr als eLb im Leistungsbezug steht, in Prozent. Ein Hinweis

@@ -8,6 +8,13 @@ metrics:
     label_en: Integration rate, year-to-date progress
     unit: percent
     direction: higher_better
+    theme_de: SGB-II-Kennzahlen
+    display_order: 60
+    key_figure: true
+    team_table: false
+    goal_kind: level
+    goal_capable: false   # the target belongs on integration_rate_12m, which this tracks
+    protected_by: denominator
     definition_de: >
       Definition: die bisher im laufenden Jahr erreichte Integrationsquote, in Prozent.
       Sie wächst im Lauf des Jahres und erreicht im Dezember die Integrationsquote des

@@ -8,6 +8,13 @@ metrics:
     label_en: Integration rate (12 months)
     unit: percent
     direction: higher_better
+    theme_de: SGB-II-Kennzahlen
+    display_order: 50
+    key_figure: true
+    team_table: true
+    goal_kind: progress
+    tracked_metric_id: integration_progress_ytd   # a target is tracked by its Jahresfortschrittswert
+    protected_by: denominator
     definition_de: >
       Definition: Integrationen der letzten zwölf Monate im Verhältnis zum
       durchschnittlichen eLb-Bestand, in Prozent.
@@ -38,6 +45,12 @@ metrics:
     label_en: Integration rate of single parents (12 months)
     unit: percent
     direction: higher_better
+    theme_de: SGB-II-Kennzahlen
+    display_order: 70
+    key_figure: false
+    team_table: false
+    goal_kind: level
+    protected_by: denominator
     definition_de: >
       Definition: wie die Integrationsquote (12 Monate), aber nur für Personen, die im
       Personenstamm als alleinerziehend gekennzeichnet sind – im Zähler und im Nenner.
@@ -64,6 +77,12 @@ metrics:
     label_en: Integration rate of long-term benefit recipients (12 months)
     unit: percent
     direction: higher_better
+    theme_de: SGB-II-Kennzahlen
+    display_order: 110
+    key_figure: false
+    team_table: false
+    goal_kind: level
+    protected_by: denominator
     definition_de: >
       Definition: wie die Integrationsquote (12 Monate), aber für
       Langzeitleistungsbeziehende (LZB, siehe Kennzahl „Bestand LZB“).

@@ -8,6 +8,12 @@ metrics:
     label_en: Integrations into work or training
     unit: count
     direction: higher_better
+    theme_de: Bestand und Bewegung
+    display_order: 40
+    key_figure: true
+    team_table: true
+    goal_kind: cumulative
+    protected_by: count
     definition_de: >
       Definition: Zahl der Integrationen in diesem Monat, die zählen. Eine Integration
       ist die Aufnahme einer sozialversicherungspflichtigen Beschäftigung, einer

@@ -8,6 +8,12 @@ metrics:
     label_en: Stock of long-term benefit recipients
     unit: count
     direction: lower_better
+    theme_de: SGB-II-Kennzahlen
+    display_order: 90
+    key_figure: true
+    team_table: true
+    goal_kind: average
+    protected_by: count
     definition_de: >
       Definition: Zahl der eLb im Bestand am Stichtag (Monatsletzter), die an diesem Tag
       mindestens 17 Jahre alt sind und an mindestens 638 der letzten 730 Tage
@@ -32,6 +38,14 @@ metrics:
     label_en: Change in long-term benefit recipients year on year
     unit: percent
     direction: lower_better
+    theme_de: SGB-II-Kennzahlen
+    display_order: 100
+    key_figure: false
+    team_table: false
+    goal_kind: level
+    goal_capable: false   # the target belongs on ltb_stock (the agreed K3 basis)
+    signed: true          # can be below 0: its forecast interval does not stop at 0
+    protected_by: denominator
     definition_de: >
       Definition: wie stark sich der Bestand an Langzeitleistungsbeziehenden (LZB)
       gegenüber dem gleichen Monat des Vorjahres verändert hat, in Prozent. Ein negativer

@@ -8,6 +8,12 @@ metrics:
     label_en: Share without contact in the last 90 days
     unit: percent
     direction: lower_better
+    theme_de: Fallverläufe
+    display_order: 160
+    key_figure: true
+    team_table: true
+    goal_kind: level
+    protected_by: denominator
     definition_de: >
       Definition: Anteil der eLb im Bestand, mit denen es in den 90 Tagen bis zum Stichtag
       (Monatsletzter, mitgezählt) keinen erfassten Kontakt gab, in Prozent.

@@ -2,13 +2,16 @@
 
 A small job center loaded through the real loader: spells start January 2023,
 as-of 2023-05-10, so the complete months are January to April. Open are the
-stock findings of April and the event findings of February to April.
+stock findings of April and the event findings of February to April. The load
+builds the list (table ``fix_list``, sql/marts/fix_list.sql; compared with the
+former per-request query in test_fix_list_mart.py); ``fixlist_frame`` reads it.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -98,6 +101,15 @@ def test_open_findings_per_team(con, team):
     assert _open(frame) == EXPECTED[team]
     assert set(frame["team_id"]) == {team}
     assert frame["description_de"].str.len().min() > 60  # every row carries the rule's hint
+
+
+def test_the_frame_is_a_plain_read_of_the_load_built_table(con, db, tmp_path):
+    frame = fixlist_frame(con, "T1")
+    assert all(isinstance(m, dt.date) and not isinstance(m, dt.datetime) for m in frame["month"])
+    copy = shutil.copy(db, tmp_path / "copy.duckdb")
+    with duckdb.connect(str(copy)) as writable:
+        writable.execute("DELETE FROM fix_list WHERE rule_id = 'DQ11'")
+        assert list(fixlist_frame(writable, "T1")["rule_id"]) == ["DQ01", "DQ01"]
 
 
 def test_all_teams_and_empty_team(con):
