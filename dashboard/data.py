@@ -1,4 +1,4 @@
-"""The dashboard's only reader: cached, parameterised queries on a read-only connection.
+"""The dashboard's side of the read side: one read-only connection and one ``publish.Snapshot`` per file.
 
 Why keyed on the file's identity: ``steering load`` swaps in a new database file
 atomically. The cache key (path, inode, mtime) changes with the swap, so the
@@ -21,11 +21,11 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from pipelines.publish import ALL, UNASSIGNED, Snapshot, Viewer
 from pipelines.settings import Settings, load_settings
 
 Key = tuple[str, int, int]
-ALL = "__all__"
-UNASSIGNED = "__unassigned__"
+__all__ = ["ALL", "UNASSIGNED", "Key", "NoData", "Snapshot", "Viewer"]
 
 
 def settings() -> Settings:
@@ -118,338 +118,154 @@ def table_names(key: Key) -> set[str]:
     return set(_tables(key)["table_name"])
 
 
-# --- pipeline -------------------------------------------------------------------------------------------------
-
-@st.cache_data(show_spinner=False)
-def load_runs(key: Key) -> pd.DataFrame:
-    return _query(key, "SELECT * FROM load_runs ORDER BY run_id DESC")
-
-
-@st.cache_data(show_spinner=False)
-def load_run_tables(key: Key, run_id: int) -> pd.DataFrame:
-    return _query(key, "SELECT * FROM load_run_tables WHERE run_id = ? ORDER BY table_name", (run_id,))
-
-
-@st.cache_data(show_spinner=False)
-def load_rejects(key: Key, run_id: int | None = None, limit: int = 5000) -> pd.DataFrame:
-    """Rejected rows and blanked values, of one run (default: every run kept in the file).
-
-    A rejected row's key is shown, except where the key holds a person id (persons, assignments): person
-    ids appear on no page but a team's own fix list; file and line still find the row.
-    """
-    return _query(key, "SELECT run_id, table_name, file_name, line, column_name,"
-                       " CASE WHEN action = 'row_rejected' AND column_name LIKE '%person_id%'"
-                       "      THEN '(Personenkennung ausgeblendet)' ELSE raw_value END AS raw_value,"
-                       " CASE WHEN action = 'row_rejected' AND column_name LIKE '%person_id%'"
-                       "      THEN regexp_replace(reason, '^duplicate key .*, first occurrence',"
-                       "                          'duplicate key, first occurrence') ELSE reason END AS reason,"
-                       " action FROM load_rejects WHERE ? IS NULL OR run_id = ?"
-                       " ORDER BY run_id DESC, table_name, line, column_name LIMIT ?", (run_id, run_id, limit))
-
-
-@st.cache_data(show_spinner=False)
-def rejects_count(key: Key, run_id: int) -> int:
-    return int(_query(key, "SELECT count(*) AS n FROM load_rejects WHERE run_id = ?", (run_id,))["n"].iloc[0])
-
-
-# --- teams, months, metrics -----------------------------------------------------------------------------------
-
-@st.cache_data(show_spinner=False)
-def teams(key: Key) -> pd.DataFrame:
-    """Teams in fixed order (by id), never ranked."""
-    return _query(key, "SELECT team_id, team_name, unit FROM staging.teams ORDER BY team_id")
-
-
-@st.cache_data(show_spinner=False)
-def months(key: Key) -> list[dt.date]:
-    """Complete months with computed metrics, newest first."""
-    if "metric_values" not in table_names(key):
-        return []
-    frame = _query(key, "SELECT DISTINCT month FROM metric_values ORDER BY month DESC")
-    return [pd.Timestamp(m).date() for m in frame["month"]]
-
-
-@st.cache_data(show_spinner=False)
-def metric_catalog(key: Key) -> pd.DataFrame:
-    if "metric_catalog" not in table_names(key):
-        return pd.DataFrame(columns=["metric_id", "label_de", "label_en", "unit", "direction", "definition_de"])
-    return _query(key, "SELECT * FROM metric_catalog ORDER BY metric_id")
-
-
-_EMPTY_VALUES = ["team_id", "month", "metric_id", "value", "numerator", "denominator"]
+# --- the read side -------------------------------------------------------------------------------------------
+# Every figure comes from ``pipelines.publish.Snapshot``, protected for the viewer. One Snapshot per file and
+# minimum, shared by every session (st.cache_resource: one copy of the frames, not one per session).
 
 
 def min_cell_size() -> int:
-    """``privacy.min_cell_size``: breakdowns show no figure about fewer persons (pipelines/suppression.py)."""
+    """``privacy.min_cell_size``: no published figure is about fewer persons (docs/datenschutz.md)."""
     return settings().privacy.min_cell_size
 
 
-@st.cache_data(show_spinner=False)
-def _protected_values(key: Key, min_size: int) -> pd.DataFrame:
-    """Every row of ``metric_values`` with small cells blanked (column ``suppressed``).
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _snapshot(key: Key, min_size: int) -> Snapshot:
+    return Snapshot(lambda: _connection(key).cursor(), min_size)
 
-    Why all rows at once: secondary suppression looks at every team of a month,
-    so the pattern is the same whichever team or role looks.
+
+def snapshot(key: Key) -> Snapshot:
+    return _snapshot(key, min_cell_size())
+
+
+PROTECTED_VIEW = "protected_view"  # an analyst's sidebar switch: see what managers and teams see
+
+
+def viewer() -> Viewer:
+    """The viewer of this run: the admitted user's role and teams (``dashboard/auth.py``); nobody without one.
+
+    An analyst sees exact figures unless the sidebar switch shows the protected view that managers and teams see.
     """
-    from pipelines.suppression import protect_metric_values
+    from pipelines.access import User
 
-    if "metric_values" not in table_names(key):
-        return pd.DataFrame(columns=[*_EMPTY_VALUES, "suppressed"])
-    values = _query(key, "SELECT * FROM metric_values ORDER BY team_id, metric_id, month")
-    units = dict(zip(metric_catalog(key)["metric_id"], metric_catalog(key)["unit"], strict=True))
-    out = protect_metric_values(values, units, min_size)
-    out["month"] = pd.to_datetime(out["month"])
-    return out
+    user = st.session_state.get("_user")
+    if not isinstance(user, User):
+        return Viewer("team", frozenset())
+    key = snapshot_key()
+    teams = teams_frame(key) if key else pd.DataFrame(columns=["team_id", "unit"])
+    pairs = list(zip(teams["team_id"], teams["unit"], strict=True))
+    visible = frozenset(user.visible_teams(pairs)) | ({UNASSIGNED} if user.sees_every_team else frozenset())
+    fixlists = frozenset(t for t in visible if user.may_see_fixlist(t, visible, settings()))
+    exact = user.role == "analyst" and not st.session_state.get(PROTECTED_VIEW, False)
+    return Viewer(user.role, visible, fixlists, exact)
+
+
+@st.cache_data(show_spinner=False)
+def teams_frame(key: Key) -> pd.DataFrame:
+    """Teams in fixed order (by id), never ranked."""
+    return snapshot(key).teams()
+
+
+def teams(key: Key) -> pd.DataFrame:
+    return teams_frame(key)
+
+
+def months(key: Key) -> list[dt.date]:
+    """Complete months with computed metrics, newest first."""
+    return snapshot(key).months()
+
+
+def metric_catalog(key: Key) -> pd.DataFrame:
+    return snapshot(key).catalog
 
 
 def metric_values(key: Key, team_id: str) -> pd.DataFrame:
-    """Every metric of one team (or ``__all__``) over every month; small cells blanked (``suppressed``)."""
-    values = _protected_values(key, min_cell_size())
-    return values[values["team_id"] == team_id].reset_index(drop=True)
+    """Every metric of one team (or ``__all__``) over every month, for this viewer (``suppressed``)."""
+    return snapshot(key).metric_values(viewer(), team_id)
 
 
 def month_values(key: Key, month: dt.date) -> pd.DataFrame:
-    """Every team's metrics in ``month`` and in the same month a year earlier (column ``prev_value``)."""
-    return _month_values(key, month, min_cell_size())
+    """Every visible team's metrics in ``month`` and a year earlier (``prev_value``)."""
+    return snapshot(key).month_values(viewer(), month)
 
 
-@st.cache_data(show_spinner=False)
-def _month_values(key: Key, month: dt.date, min_size: int) -> pd.DataFrame:
-    values = _protected_values(key, min_size)
-    now = values[values["month"] == pd.Timestamp(month)]
-    before = values[values["month"] == pd.Timestamp(month) - pd.DateOffset(months=12)]
-    before = before[["team_id", "metric_id", "value"]].rename(columns={"value": "prev_value"})
-    return now.merge(before, on=["team_id", "metric_id"], how="left").sort_values(
-        ["team_id", "metric_id"]).reset_index(drop=True)
-
-
-# --- data quality ---------------------------------------------------------------------------------------------
-
-@st.cache_data(show_spinner=False)
 def dq_rules(key: Key) -> pd.DataFrame:
-    if "dq_rules" not in table_names(key):
-        return pd.DataFrame(columns=["rule_id", "dimension", "table_name", "label_de", "description_de"])
-    return _query(key, "SELECT * FROM dq_rules ORDER BY rule_id")
+    return snapshot(key).dq_rules()
 
 
 def dq_pass_rates(key: Key, month: dt.date) -> pd.DataFrame:
-    """Pass rate in percent per team and rule in ``month`` (NULL where the rule checked nothing); a rule that
-    checked fewer than ``privacy.min_cell_size`` records of a team is blanked (``suppressed``)."""
-    return _dq_pass_rates(key, month, min_cell_size())
+    return snapshot(key).dq_pass_rates(viewer(), month)
 
 
-@st.cache_data(show_spinner=False)
-def _dq_pass_rates(key: Key, month: dt.date, min_size: int) -> pd.DataFrame:
-    from pipelines.suppression import protect_pass_rates
-
-    if "dq_results" not in table_names(key):
-        return pd.DataFrame(columns=["team_id", "rule_id", "checked", "failed", "pass_rate", "suppressed"])
-    rates = _query(key, """
-        SELECT team_id, rule_id, checked, failed,
-               CASE WHEN checked > 0 THEN 100.0 * (checked - failed) / checked END AS pass_rate
-        FROM dq_results WHERE month = ? ORDER BY team_id, rule_id""", (month,))
-    return protect_pass_rates(rates, min_size)
-
-
-@st.cache_data(show_spinner=False)
 def fix_list(key: Key, team_id: str) -> pd.DataFrame:
-    """The team's open findings (``pipelines.fixlist``): record id, rule, German hint."""
-    from pipelines.fixlist import fixlist_frame
-
-    con = _connection(key).cursor()
-    try:
-        return fixlist_frame(con, team_id)
-    finally:
-        con.close()
+    return snapshot(key).fix_list(viewer(), team_id)
 
 
-@st.cache_data(show_spinner=False)
 def fix_list_file(key: Key, team_id: str, suffix: str) -> bytes:
     """The fix list as the export writes it (``.csv`` or ``.xlsx``), as bytes for a download button."""
-    from pipelines.fixlist import write_fixlist
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / f"korrekturliste{suffix}"
+        snapshot(key).write_fix_list(viewer(), team_id, out)
+        return out.read_bytes()
 
-    con = _connection(key).cursor()
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            out = Path(tmp) / f"korrekturliste{suffix}"
-            write_fixlist(con, team_id, out)
-            return out.read_bytes()
-    finally:
-        con.close()
-
-
-# --- goals ----------------------------------------------------------------------------------------------------
 
 def goal_status(key: Key) -> pd.DataFrame | None:
-    """All goal rows with small groups blanked (``suppressed``), or None while the database has no
-    ``goal_status`` table."""
-    return _goal_status(key, min_cell_size())
+    return snapshot(key).goal_status(viewer())
 
 
-@st.cache_data(show_spinner=False)
-def _goal_status(key: Key, min_size: int) -> pd.DataFrame | None:
-    if "goal_status" not in table_names(key):
-        return None
-    from pipelines.goals import protected_goal_status
-
-    con = _connection(key).cursor()
-    try:
-        return protected_goal_status(con, min_size)
-    finally:
-        con.close()
-
-
-@st.cache_data(show_spinner=False)
 def goal_backtest(key: Key) -> pd.DataFrame | None:
-    if "goal_backtest" not in table_names(key):
-        return None
-    return _query(key, "SELECT * FROM goal_backtest")
-
-
-# --- case progress (Fallverläufe) -----------------------------------------------------------------------------
-# Tables of docs/case-progress.md; None while the database has none of them (loaded by an older version).
-
-CASE_TABLES = ("case_cohorts", "case_variants", "case_transitions", "survival_curves", "survival_summary")
+    return snapshot(key).goal_backtest(viewer())
 
 
 def has_case_progress(key: Key) -> bool:
-    return set(CASE_TABLES) <= table_names(key)
+    return snapshot(key).has_case_progress()
 
 
-@st.cache_data(show_spinner=False)
 def case_periods(key: Key) -> list[str]:
-    """Entry years with at least one case, newest first (the page adds 'all')."""
-    if not has_case_progress(key):
-        return []
-    frame = _query(key, "SELECT DISTINCT period FROM survival_summary WHERE period <> 'all' ORDER BY period DESC")
-    return list(frame["period"])
+    return snapshot(key).case_periods()
 
 
 def case_cohorts(key: Key, team_ids: tuple[str, ...], first: dt.date | None, last: dt.date) -> pd.DataFrame | None:
-    """Entry cohorts of the given teams with cohort months in ``first .. last`` (``first`` None: from the start).
-
-    ``suppressed`` marks the cells a chart must show as "–" (fewer than
-    ``privacy.min_cell_size`` entries, or their complement); it is worked out
-    over every team of the window, so the pattern does not depend on who looks.
-    """
-    return _case_cohorts(key, team_ids, first, last, min_cell_size())
+    return snapshot(key).case_cohorts(viewer(), team_ids, first, last)
 
 
-@st.cache_data(show_spinner=False)
-def _case_cohorts(key: Key, team_ids: tuple[str, ...], first: dt.date | None, last: dt.date,
-                  min_size: int) -> pd.DataFrame | None:
-    from pipelines.suppression import cohort_mask
-
-    if not has_case_progress(key):
-        return None
-    cohorts = _query(key, """
-        SELECT team_id, cohort_month, step, step_order, step_label_de, cases, is_open, reached, share
-        FROM case_cohorts
-        WHERE (?::DATE IS NULL OR cohort_month >= ?::DATE) AND cohort_month <= ?::DATE
-        ORDER BY team_id, cohort_month, step_order""", (first, first, last))
-    cohorts["suppressed"] = cohort_mask(cohorts, min_size).to_numpy()
-    return cohorts[cohorts["team_id"].isin(team_ids)].reset_index(drop=True)
-
-
-@st.cache_data(show_spinner=False)
 def survival_curves(key: Key, team_ids: tuple[str, ...], period: str) -> pd.DataFrame | None:
-    if not has_case_progress(key):
-        return None
-    return _query(key, "SELECT * FROM survival_curves WHERE team_id IN (SELECT unnest(?::VARCHAR[]))"
-                       " AND period = ? ORDER BY team_id, day", (list(team_ids), period))
+    return snapshot(key).survival_curves(viewer(), team_ids, period)
 
 
 def survival_summary(key: Key, period: str) -> pd.DataFrame | None:
-    """Median time to integration and milestone shares of every team (and ``__all__``) for one period."""
-    return _survival_summary(key, period, min_cell_size())
-
-
-@st.cache_data(show_spinner=False)
-def _survival_summary(key: Key, period: str, min_size: int) -> pd.DataFrame | None:
-    if not has_case_progress(key):
-        return None
-    summary = _query(key, "SELECT * FROM survival_summary WHERE period = ? ORDER BY team_id", (period,))
-    from pipelines.suppression import suppression_mask
-
-    # A team with fewer cases than privacy.min_cell_size shows no figures (and, so that the
-    # job-center total does not give them away, a second team too): column `suppressed`.
-    hidden = suppression_mask(summary, "cases", [["period"]], min_size,
-                              is_total=summary["team_id"] == ALL).to_numpy()
-    few = suppression_mask(summary.assign(_n=summary["integrations"]), "_n", [["period"]], min_size,
-                           is_total=summary["team_id"] == ALL).to_numpy()
-    summary["suppressed"] = hidden
-    summary["integrations"] = summary["integrations"].astype("float64").mask(hidden | few)
-    return summary
+    return snapshot(key).survival_summary(viewer(), period)
 
 
 def case_variants(key: Key, team_id: str, period: str, limit: int = 10) -> pd.DataFrame | None:
-    """The ``limit`` most frequent variants of one team and period, with the team's numbers of cases and variants.
-
-    A variant of fewer than ``privacy.min_cell_size`` cases keeps its path but not its figures (``suppressed``).
-    """
-    return _case_variants(key, team_id, period, limit, min_cell_size())
-
-
-@st.cache_data(show_spinner=False)
-def _case_variants(key: Key, team_id: str, period: str, limit: int, min_size: int) -> pd.DataFrame | None:
-    if not has_case_progress(key):
-        return None
-    variants = _query(key, """
-        SELECT rank, variant, variant_de, n_events, cases, share, open_cases, median_duration_days,
-               (SELECT sum(cases) FROM case_variants WHERE team_id = ? AND period = ?) AS team_cases,
-               (SELECT count(*) FROM case_variants WHERE team_id = ? AND period = ?) AS team_variants
-        FROM case_variants WHERE team_id = ? AND period = ? AND rank <= ? ORDER BY rank""",
-                      (team_id, period, team_id, period, team_id, period, limit))
-    from pipelines.suppression import primary
-
-    small = primary(variants["cases"], min_size)
-    for col in ("cases", "share", "open_cases", "median_duration_days"):
-        variants[col] = variants[col].astype("float64").mask(small)
-    variants["suppressed"] = small
-    return variants
+    return snapshot(key).case_variants(viewer(), team_id, period, limit)
 
 
 def case_transitions(key: Key, team_id: str, period: str) -> tuple[pd.DataFrame, int] | None:
-    """The links of one team's Sankey diagram and how many links were left out as too small.
+    return snapshot(key).case_transitions(viewer(), team_id, period)
 
-    A link of fewer cases than ``privacy.min_cell_size`` is not drawn, so no flow about
-    fewer persons is shown; the node sizes follow the links that are drawn.
-    """
-    return _case_transitions(key, team_id, period, min_cell_size())
-
-
-@st.cache_data(show_spinner=False)
-def _case_transitions(key: Key, team_id: str, period: str, min_size: int) -> tuple[pd.DataFrame, int] | None:
-    if not has_case_progress(key):
-        return None
-    links = _query(key, "SELECT * FROM case_transitions WHERE team_id = ? AND period = ?"
-                        " ORDER BY step, from_stage, to_stage", (team_id, period))
-    small = (links["cases"] < min_size).to_numpy()
-    return links[~small].reset_index(drop=True), int(small.sum())
-
-
-# --- team review (Teamreflexion) ------------------------------------------------------------------------------
 
 def team_review(key: Key, team_id: str, month: dt.date, compare: bool = False, other_teams: tuple[str, ...] = ()):
-    """The figures of a team's review (``pipelines.review.gather``) on the cached, suppressed values.
-
-    The agreements are not part of it: they come fresh from their own store
-    (``pipelines.agreements``) on every run.
-    """
-    return _team_review(key, team_id, month, compare, other_teams, min_cell_size())
-
-
-@st.cache_data(show_spinner=False)
-def _team_review(key: Key, team_id: str, month: dt.date, compare: bool, other_teams: tuple[str, ...],
-                 min_size: int):
+    """The figures of a team's review (``pipelines.review.gather``) through the read side; the agreements come
+    fresh from their own store (``pipelines.agreements``) on every run."""
     from pipelines.review import gather
 
-    con = _connection(key).cursor()
-    try:
-        return gather(con, team_id, month, min_size=min_size, compare=compare, other_teams=other_teams,
-                      values=_protected_values(key, min_size), catalog=metric_catalog(key).set_index("metric_id"))
-    finally:
-        con.close()
+    return gather(snapshot(key), viewer(), team_id, month, compare=compare, other_teams=other_teams)
+
+
+def load_runs(key: Key) -> pd.DataFrame:
+    return snapshot(key).load_runs()
+
+
+def load_run_tables(key: Key, run_id: int) -> pd.DataFrame:
+    return snapshot(key).load_run_tables(viewer(), run_id)
+
+
+def load_rejects(key: Key, run_id: int | None = None, limit: int = 5000) -> pd.DataFrame:
+    return snapshot(key).load_rejects(viewer(), run_id, limit)
+
+
+def rejects_count(key: Key, run_id: int) -> int:
+    return snapshot(key).rejects_count(viewer(), run_id)
 
 
 def _archive_folder() -> Path:

@@ -104,6 +104,12 @@ def sidebar_filters(key: data.Key, user: User) -> Filters | None:
     names = dict(zip(teams["team_id"], teams["team_name"].fillna(teams["team_id"]), strict=True))
     sidebar = st.sidebar
     sidebar.header("Auswahl")
+    if user.role == "analyst":
+        sidebar.toggle("Geschützte Ansicht (wie Leitung und Teams)", key=data.PROTECTED_VIEW,
+                       help="Aus: die genauen Zahlen, auch kleine Fallzahlen (nur für das Controlling). An: die "
+                            "Zahlen so, wie Leitung und Teams sie sehen, mit „–“ für geschützte Werte.")
+        if not st.session_state.get(data.PROTECTED_VIEW, False):
+            sidebar.warning("Ungeschützte Zahlen: kleine Fallzahlen sind sichtbar. Nichts davon weitergeben.")
     runs = data.load_runs(key)
     done = runs[runs["status"] == "success"]
     if not done.empty:

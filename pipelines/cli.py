@@ -147,12 +147,12 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from pipelines.exports import SUPPRESSIBLE, export
+    from pipelines.exports import PROTECTED, export
 
     rows = export(args.what, _db(args, settings), args.out, team=args.team, fmt=args.format, settings=settings,
                   suppress=not args.no_suppression)
     out.print(f"{rows:,} rows written to {args.out}", soft_wrap=True)
-    if args.what in SUPPRESSIBLE:
+    if args.what in PROTECTED:
         if args.no_suppression:
             err.print("Warning: small cells are NOT suppressed in this file; for your own analysis only, "
                       "do not pass it on.", soft_wrap=True)

@@ -11,6 +11,7 @@ Every step is one set-based SQL statement; Python only orders and collects.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,7 +33,7 @@ CATALOG_COLUMNS: dict[str, str] = {
     "metric_id": "VARCHAR", "label_de": "VARCHAR", "label_en": "VARCHAR", "unit": "VARCHAR",
     "direction": "VARCHAR", "definition_de": "VARCHAR", "theme_de": "VARCHAR", "display_order": "INTEGER",
     "key_figure": "BOOLEAN", "team_table": "BOOLEAN", "goal_kind": "VARCHAR", "goal_capable": "BOOLEAN",
-    "tracked_metric_id": "VARCHAR", "signed": "BOOLEAN", "protected_by": "VARCHAR",
+    "tracked_metric_id": "VARCHAR", "signed": "BOOLEAN", "protected_by": "VARCHAR", "protect": "VARCHAR",
 }
 # The columns of load_rejects the fix list reads (the loader writes the table, pipelines/runlog.py).
 LOAD_REJECTS_READ = ("run_id BIGINT, table_name VARCHAR, record_id VARCHAR, column_name VARCHAR,"
@@ -222,7 +223,8 @@ def build_metrics(con: duckdb.DuckDBPyConnection, metrics: list[SqlModel], progr
             ids.append(sheet["id"])
             con.execute(
                 f"INSERT INTO metric_catalog VALUES ({', '.join('?' for _ in CATALOG_COLUMNS)})",
-                [sheet["id" if name == "metric_id" else name] for name in CATALOG_COLUMNS],
+                [json.dumps(sheet[name], sort_keys=True) if name == "protect" else sheet["id" if name == "metric_id"
+                 else name] for name in CATALOG_COLUMNS],
             )
         progress(f"metrics: {', '.join(ids)}")
         con.execute(f"INSERT INTO metric_values SELECT {METRIC_COLUMNS} FROM ({model.body})")

@@ -4,8 +4,8 @@ Exports read the database read-only, in the grain's order so two exports of the
 same snapshot are byte-identical. Text cells that a spreadsheet would run as a
 formula (starting with ``=``, ``+``, ``-``, ``@``) get a leading apostrophe.
 
-Privacy (docs/datenschutz.md): ``metrics``, ``dq`` and ``goals`` leave cells about fewer
-than ``privacy.min_cell_size`` persons empty (``pipelines/suppression.py``;
+Privacy (docs/datenschutz.md): ``metrics``, ``dq`` and ``goals`` come from the read side
+(``pipelines/publish.py``) and leave the cells its protection hides empty (
 ``--no-suppression`` turns that off for an analyst's own work); ``events`` and
 ``findings`` carry keyed pseudonyms instead of person, case and record ids
 (``pipelines/pseudonyms.py``) and refuse to run without a key.
@@ -67,16 +67,13 @@ PSEUDONYMISED = {  # export -> {column: kind of id}
     "events": {"case_id": "case", "person_id": "person", "record_id": "record"},
     "findings": {"person_id": "person", "record_id": "record"},
 }
-SUPPRESSED = {  # export -> (grouping of the cells that add up to __all__, size column or None for metrics)
-    "metrics": (["month", "metric_id"], None),
-    "dq": (["month", "rule_id"], "checked"),
-}
-SUPPRESSIBLE = frozenset({*SUPPRESSED, "goals"})  # goals: pipelines.goals.protected_goal_status
+PROTECTED = frozenset({"metrics", "dq", "goals"})  # cells about fewer than k persons left empty (publish.py)
+
 
 
 def _private_view(con: duckdb.DuckDBPyConnection, what: str, table: str, settings: Settings,
                   suppress: bool) -> str:
-    """A temporary view of ``table`` with pseudonyms or suppressed cells, or ``table`` itself."""
+    """A temporary view of ``table`` with pseudonyms or with small cells left empty, or ``table`` itself."""
     if what in PSEUDONYMISED:
         from pipelines.pseudonyms import pseudonym, read_key
 
@@ -87,32 +84,23 @@ def _private_view(con: duckdb.DuckDBPyConnection, what: str, table: str, setting
                              for col, kind in PSEUDONYMISED[what].items())
         con.execute(f"CREATE TEMP VIEW private_{table} AS SELECT * REPLACE ({replaced}) FROM {table}")
         return f"private_{table}"
-    if what == "goals" and suppress:
-        from pipelines.goals import protected_goal_status
+    if what in PROTECTED and suppress:
+        from pipelines.publish import Snapshot, Viewer
 
-        frame = protected_goal_status(con, settings.privacy.min_cell_size).drop(columns="suppressed")
-        con.register("protected_goals", frame)
-        con.execute(f"CREATE TEMP VIEW private_{table} AS SELECT * FROM protected_goals")
-        return f"private_{table}"
-    if what in SUPPRESSED and suppress:
-        from pipelines import suppression
-
-        grouping, size = SUPPRESSED[what]
-        keys = ["team_id", *grouping]
-        frame = con.execute(f"SELECT * FROM {table}").df()
-        if size is None:  # metric_values: the group size depends on the metric's unit
-            units = dict(con.execute("SELECT metric_id, unit FROM metric_catalog").fetchall())
-            frame = frame.assign(_size=suppression.metric_group_size(frame, units))
-            size = "_size"
-        mask = suppression.suppression_mask(frame, size, [grouping], settings.privacy.min_cell_size,
-                                            is_total=frame["team_id"] == suppression.ALL)
-        flags = frame.loc[mask.to_numpy(), keys]
-        con.register("suppressed_cells", flags)
-        blank = {"metrics": ["value", "numerator", "denominator"], "dq": ["checked", "failed"]}[what]
-        on = " AND ".join(f"f.{k} = t.{k}" if k != "month" else "CAST(f.month AS DATE) = t.month" for k in keys)
-        replaced = ", ".join(f"CASE WHEN f.team_id IS NULL THEN t.{c} END AS {c}" for c in blank)
-        con.execute(f"CREATE TEMP VIEW private_{table} AS SELECT t.* REPLACE ({replaced}) FROM {table} t"
-                    f" LEFT JOIN suppressed_cells f ON {on}")
+        snapshot = Snapshot(con.cursor, settings.privacy.min_cell_size)
+        viewer = Viewer.cli(frozenset(snapshot.teams()["team_id"]) | {"__unassigned__"})
+        if what == "metrics":
+            frame = snapshot.all_metric_values(viewer)
+        elif what == "dq":
+            frame = snapshot.dq_results(viewer)
+        else:
+            frame = snapshot.goal_status(viewer)
+        columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+        con.register("protected_frame", frame[columns])
+        casts = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in con.execute(
+            f"SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '{table}'"
+            " AND table_schema = 'main' ORDER BY ordinal_position").fetchall())
+        con.execute(f"CREATE TEMP TABLE private_{table} AS SELECT {casts} FROM protected_frame")
         return f"private_{table}"
     return table
 
@@ -129,11 +117,13 @@ def export(what: str, db: Path, out: Path, team: str | None = None, *, settings:
     con = open_readonly(db)
     try:
         if what == "fixlist":
-            from pipelines.fixlist import write_fixlist
+            from pipelines.publish import Snapshot, Viewer
 
             if not team:
                 raise LoadError("--team", "the fix list is per team", expected="--team TEAM_ID")
-            return write_fixlist(con, team, Path(out))
+            snapshot = Snapshot(con.cursor, (settings or load_settings()).privacy.min_cell_size)
+            teams = frozenset(snapshot.teams()["team_id"]) | {"__unassigned__"}
+            return snapshot.write_fix_list(Viewer.cli(teams), team, Path(out))
         if team:
             raise LoadError("--team", f"only the fixlist export takes a team, not {what}")
         table, order = EXPORTS[what]

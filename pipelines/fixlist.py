@@ -1,8 +1,9 @@
 """The fix list (Korrekturliste) of one team: the records it can open and correct.
 
 The list itself is built at load time for every team, as the SQL model
-``sql/marts/fix_list.sql`` (table ``fix_list``); ``fixlist_frame`` reads one
-team's rows. Which findings are "open" (decided in docs/data-quality-decisions.md):
+``sql/marts/fix_list.sql`` (table ``fix_list``); ``pipelines.publish`` reads one
+team's rows for whoever may see them, and this module writes them. Which findings
+are "open" (decided in docs/data-quality-decisions.md):
 
 * master-data rules (``population: stock``): the findings of the latest complete
   month -- the persons in stock at its end whose data still breaks the rule;
@@ -32,14 +33,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipelines.errors import LoadError
-from pipelines.sqlmodels import SQL_DIR
 
 EVENT_MONTHS = 3  # the event rules' window in sql/marts/fix_list.sql, for the Excel overview's sentence
 ALL_TEAMS = "__all__"
@@ -66,37 +65,6 @@ TABLE_LABELS = {
     "measures": "Maßnahmen",
     "integrations": "Integrationen",
 }
-
-
-def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ?"
-                            " AND table_name = ?", [schema, table]).fetchone()[0])
-
-
-def _check_team(con: duckdb.DuckDBPyConnection, team_id: str) -> None:
-    teams = [r[0] for r in con.execute("SELECT team_id FROM core.team_list ORDER BY team_id").fetchall()]
-    if team_id not in teams:
-        raise LoadError("--team", f"unknown team {team_id!r}", expected="one of " + ", ".join(teams))
-
-
-def fixlist_frame(con: duckdb.DuckDBPyConnection, team_id: str, sql_dir: Path = SQL_DIR) -> pd.DataFrame:
-    """The open findings of a team (or ``__all__``), one row per finding, canonical column names.
-
-    A plain read of the ``fix_list`` table the load built (``sql_dir`` is no longer needed and
-    kept only for callers that pass it).
-    """
-    _check_team(con, team_id)
-    if not _has_table(con, "main", "fix_list"):
-        raise LoadError("--db", "the database has no fix list yet",
-                        expected="a database loaded by this version ('steering load SOURCE_DIR')")
-    columns = ", ".join(COLUMNS)
-    frame = con.execute(
-        f"SELECT {columns} FROM fix_list WHERE ? = ? OR team_id = ?"
-        " ORDER BY rule_id, month DESC, team_id, table_name, record_id",
-        [team_id, ALL_TEAMS, team_id],
-    ).df()
-    frame["month"] = pd.to_datetime(frame["month"]).dt.date
-    return frame[list(COLUMNS)]
 
 
 def neutralise(value: object) -> object:
@@ -151,26 +119,26 @@ WIDTHS = {"Regel": 8, "Bezeichnung": 36, "Hinweis": 70, "Tabelle": 18, "Datensat
           "Monat": 10, "Rohwert": 28, "Grund": 50, "Team": 16, "Anzahl": 10}
 
 
-def write_xlsx(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, team_id: str, out: Path) -> None:
+def write_xlsx(frame: pd.DataFrame, rules: list[tuple[str, str, str]], team_id: str, last_month: dt.date | None,
+               as_of: dt.date | None, out: Path) -> None:
+    """The workbook: an overview sheet (every rule with its count and hint), one sheet per rule with findings."""
     german = _german(frame)
     headers = list(german.columns)
     wb = Workbook()
     ws = wb.active
     ws.title = "Übersicht"
-    last_month = con.execute("SELECT max(month) FROM core.calendar").fetchone()[0]
-    as_of = con.execute("SELECT max(as_of) FROM core.params").fetchone()[0]
     who = "alle Teams" if team_id == ALL_TEAMS else f"Team {team_id}"
     _put(ws, 1, 1, f"Korrekturliste Datenqualität – {who}")
     ws.cell(row=1, column=1).font = Font(bold=True, size=14)
     if last_month:
         first = (pd.Timestamp(last_month) - pd.DateOffset(months=EVENT_MONTHS - 1)).date()
-        _put(ws, 2, 1, f"Datenstand {as_of:%d.%m.%Y}. Stammdaten: Personen im Bestand am Ende von "
+        stand = f"Datenstand {as_of:%d.%m.%Y}. " if as_of else ""
+        _put(ws, 2, 1, f"{stand}Stammdaten: Personen im Bestand am Ende von "
                        f"{last_month:%m.%Y}; Ereignisse (Kontakte, Maßnahmen, Integrationen, Kooperationspläne) "
                        f"von {first:%m.%Y} bis {last_month:%m.%Y}.")
     _put(ws, 3, 1, "Jede Zeile auf den Regel-Blättern ist ein Datensatz, der sich in der Fachanwendung prüfen "
                    "und berichtigen lässt. Die Spalte „Hinweis“ sagt, worauf es ankommt. Vielen Dank fürs "
                    "Mitwirken – jede Korrektur macht die Kennzahlen des Teams verlässlicher.")
-    rules = con.execute("SELECT rule_id, label_de, description_de FROM dq_rules ORDER BY rule_id").fetchall()
     counts = german.groupby("Regel").size().to_dict()
     _table(ws, 5, ["Regel", "Bezeichnung", "Anzahl", "Hinweis"],
            [[r[0], r[1], int(counts.get(r[0], 0)), r[2]] for r in rules], WIDTHS)
@@ -185,16 +153,16 @@ def write_xlsx(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, team_id: str
     wb.save(out)
 
 
-def write_fixlist(con: duckdb.DuckDBPyConnection, team_id: str, out: Path) -> int:
-    """Write the fix list of one team as ``.csv`` or ``.xlsx``; returns the number of findings."""
+def write_fixlist(frame: pd.DataFrame, rules: list[tuple[str, str, str]], team_id: str, last_month: dt.date | None,
+                  as_of: dt.date | None, out: Path) -> int:
+    """Write a fix list (from ``publish.Snapshot.fix_list``) as ``.csv`` or ``.xlsx``; returns the findings."""
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in {".csv", ".xlsx"}:
         raise LoadError(str(out), "unsupported format for the fix list", expected="a .csv or .xlsx file")
-    frame = fixlist_frame(con, team_id)
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
         write_csv(frame, out)
     else:
-        write_xlsx(con, frame, team_id, out)
+        write_xlsx(frame, rules, team_id, last_month, as_of, out)
     return len(frame)

@@ -20,7 +20,6 @@ import math
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from pipelines.errors import LoadError
 
@@ -172,18 +171,3 @@ def write_targets_template(con: duckdb.DuckDBPyConnection, year: int, out: Path)
             writer.writerow([year, team_id, metric_id, "", _text(team_name), _text(label), kind, direction, unit,
                              as_of or "", _number(actual), _number(forecast)])
     return len(rows)
-
-
-def protected_goal_status(con: duckdb.DuckDBPyConnection, min_size: int) -> pd.DataFrame:
-    """``goal_status`` with the figures of small groups blanked (``pipelines.suppression.protect_goals``).
-
-    All teams are protected together (secondary suppression needs every team of a
-    year and metric), so callers filter afterwards: the pattern is the same whoever looks.
-    """
-    from pipelines.suppression import protect_goals
-
-    goals = con.execute("SELECT * FROM goal_status ORDER BY year, team_id, metric_id").df()
-    values = con.execute("SELECT team_id, month, metric_id, denominator FROM metric_values"
-                         " WHERE month IN (SELECT DISTINCT as_of_month FROM goal_status)").df()
-    units = dict(con.execute("SELECT metric_id, unit FROM metric_catalog").fetchall())
-    return protect_goals(goals, values, units, min_size)

@@ -21,7 +21,7 @@ What the review holds (docs/team-review.md):
 Comparisons with other teams appear only when asked for (``compare``): then the
 job center's value stands beside the team's, and for roles that see every team
 (``others``) the teams of the unit too, in fixed order. Every figure goes through
-small-cell suppression first (``pipelines.suppression``).
+small-cell protection first: it reads through ``pipelines.publish``.
 """
 
 from __future__ import annotations
@@ -34,17 +34,13 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from pipelines.errors import LoadError
-from pipelines.goals import protected_goal_status
+from pipelines.publish import ALL, Snapshot, Viewer
 from pipelines.settings import Settings, load_settings
 
-ALL = "__all__"
-KEY_METRICS = ["integrations", "integration_rate_12m", "elb_stock", "ltb_stock", "activation_rate",
-               "coop_plan_coverage", "no_contact_90d_rate", "first_contact_14d_rate", "dq_score"]
 NOT_RANKED = frozenset({"ltb_change_yoy"})  # already a change against the year before: no double difference
 WELL_SCORE = 0.25
 WATCH_SCORE = 0.5
@@ -78,7 +74,7 @@ class Review:
     went_well: list[Point]
     watch: list[Point]
     todo: pd.DataFrame  # rule_id, label_de, description_de, findings
-    open_findings: int
+    open_findings: int | None  # None: some rules' counts are hidden for this viewer
     goals: pd.DataFrame  # goal_status rows of the team and year
     compare: bool = False
     others: pd.DataFrame | None = None  # month_values of the unit's teams (compare, all-team roles only)
@@ -86,6 +82,7 @@ class Review:
     since: dt.date | None = None  # the month of the previous meeting
     previous_agreements: pd.DataFrame | None = None
     agreements: pd.DataFrame | None = None
+    exact: bool = False  # unprotected figures (an analyst's own view); the HTML says so
 
     def meta(self, metric_id: str) -> pd.Series:
         return self.catalog.loc[metric_id]
@@ -98,7 +95,12 @@ class Review:
         return float(hit["value"].iloc[0])
 
     def key_metrics(self) -> list[str]:
-        return [m for m in KEY_METRICS if m in self.catalog.index]
+        """The catalogue's key figures (``key_figure``), in its display order."""
+        frame = self.catalog.reset_index()
+        if "key_figure" not in frame:
+            return []
+        frame = frame[frame["key_figure"].astype(bool)].sort_values("display_order")
+        return list(frame["metric_id"])
 
 
 def _sign(direction: str) -> int:
@@ -151,63 +153,41 @@ def todo_list(findings: pd.DataFrame) -> pd.DataFrame:
     return grouped.sort_values(["findings", "rule_id"], ascending=[False, True]).reset_index(drop=True)
 
 
-# --- gathering from a database --------------------------------------------------------------------------------
+# --- gathering through the read side -----------------------------------------------------------------------
 
-def _has(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main'"
-                            " AND table_name = ?", [table]).fetchall()[0][0])
-
-
-def protected_values(con: duckdb.DuckDBPyConnection, min_size: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """All metric_values with small cells blanked, and the catalogue (indexed by metric_id)."""
-    from pipelines.suppression import protect_metric_values
-
-    catalog = con.execute("SELECT * FROM metric_catalog ORDER BY metric_id").df().set_index("metric_id")
-    values = con.execute("SELECT * FROM metric_values").df()
-    out = protect_metric_values(values, dict(catalog["unit"]), min_size)
-    out["month"] = pd.to_datetime(out["month"])
-    return out, catalog
-
-
-def gather(con: duckdb.DuckDBPyConnection, team_id: str, month: dt.date, *, min_size: int, compare: bool = False,
-           other_teams: tuple[str, ...] = (), values: pd.DataFrame | None = None,
-           catalog: pd.DataFrame | None = None) -> Review:
-    """Everything the review shows except the agreements, read from a loaded database.
-
-    ``values``/``catalog`` may be passed in already protected (the dashboard has
-    them cached); otherwise they are read and protected here.
-    """
-    from pipelines.fixlist import fixlist_frame
-
+def gather(snapshot: Snapshot, viewer: Viewer, team_id: str, month: dt.date, *, compare: bool = False,
+           other_teams: tuple[str, ...] = ()) -> Review:
+    """Everything the review shows except the agreements, from the read side (already protected for ``viewer``)."""
     month = month.replace(day=1)
-    teams = con.execute("SELECT team_id, team_name FROM staging.teams ORDER BY team_id").fetchall()
-    names = {t: n or t for t, n in teams}
+    teams = snapshot.teams()
+    names = {t: n if isinstance(n, str) and n else t for t, n in zip(teams["team_id"], teams["team_name"],
+                                                                     strict=True)}
     if team_id not in names:
         raise LoadError("--team", f"team {team_id} is not in this Datenstand", expected=", ".join(names))
-    if values is None or catalog is None:
-        values, catalog = protected_values(con, min_size)
-    months = set(values["month"])
-    if pd.Timestamp(month) not in months:
-        latest = max(months).strftime("%Y-%m") if months else "–"
+    viewer.check(team_id)
+    catalog = snapshot.catalog.set_index("metric_id")
+    months = snapshot.months()
+    if month not in months:
+        latest = f"{max(months):%Y-%m}" if months else "–"
         raise LoadError("--month", f"{month:%Y-%m} is not a complete month of this Datenstand",
                         expected=f"a month up to {latest}")
-    team_values = values[values["team_id"] == team_id].reset_index(drop=True)
-    center_values = values[values["team_id"] == ALL].reset_index(drop=True)
+    team_values = snapshot.metric_values(viewer, team_id)
+    center_values = snapshot.metric_values(viewer, ALL)
     well, watch = pick(score_metrics(team_values, catalog, month))
-    findings = fixlist_frame(con, team_id)
+    todo, open_findings = snapshot.todo(viewer, team_id)
     goals = pd.DataFrame()
-    if _has(con, "goal_status"):  # small groups blanked across all teams first, then this team's goals
-        protected = protected_goal_status(con, min_size)
+    protected = snapshot.goal_status(viewer)
+    if protected is not None:
         goals = protected[(protected["team_id"] == team_id) & (protected["year"] == month.year)]
         goals = goals.sort_values("metric_id").reset_index(drop=True)
-    as_of = con.execute("SELECT max(as_of) FROM load_runs WHERE status = 'success'").fetchall()[0][0]
     others = None
     if compare and other_teams:
-        others = values[values["team_id"].isin(other_teams) & (values["month"] == pd.Timestamp(month))]
-    return Review(team_id=team_id, team_name=names[team_id], month=month, as_of=as_of, min_cell_size=min_size,
-                  catalog=catalog, team_values=team_values, center_values=center_values, went_well=well,
-                  watch=watch, todo=todo_list(findings), open_findings=len(findings), goals=goals,
-                  compare=compare, others=others, other_names=names)
+        values = snapshot.month_values(viewer, month)
+        others = values[values["team_id"].isin([t for t in other_teams if viewer.may_see(t)])]
+    return Review(team_id=team_id, team_name=names[team_id], month=month, as_of=snapshot.as_of(),
+                  min_cell_size=snapshot.k, catalog=catalog, team_values=team_values, center_values=center_values,
+                  went_well=well, watch=watch, todo=todo, open_findings=open_findings, goals=goals,
+                  compare=compare, others=others, other_names=names, exact=viewer.exact)
 
 
 def attach_agreements(review: Review, store: Path) -> Review:
@@ -260,8 +240,10 @@ def html_to_pdf(html: str, out: Path, timeout: int = 120) -> Path:
 
 
 def write_review(db: Path, team_id: str, month: dt.date, out: Path, *, settings: Settings | None = None,
-                 compare: bool = False) -> Path:
-    """``steering review``: the review as one self-contained HTML file, or as PDF (by the suffix of ``out``)."""
+                 compare: bool = False, exact: bool = False) -> Path:
+    """``steering review``: the review as one self-contained HTML file, or as PDF (by the suffix of ``out``).
+
+    Protected like every page (``exact`` only with ``--no-suppression``, marked in the file)."""
     from pipelines.agreements import store_path
     from pipelines.exports import open_readonly
     from pipelines.report.review_html import review_html
@@ -273,7 +255,9 @@ def write_review(db: Path, team_id: str, month: dt.date, out: Path, *, settings:
         raise LoadError(str(out), "unsupported review format", expected="a .html or .pdf file")
     con = open_readonly(Path(db))
     try:
-        review = gather(con, team_id, month, min_size=settings.privacy.min_cell_size, compare=compare)
+        snapshot = Snapshot(con.cursor, settings.privacy.min_cell_size)
+        viewer = Viewer.cli(frozenset(snapshot.teams()["team_id"]) | {"__unassigned__"}, exact)
+        review = gather(snapshot, viewer, team_id, month, compare=compare)
     finally:
         con.close()
     attach_agreements(review, store_path(settings, db))

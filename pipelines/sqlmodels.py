@@ -69,7 +69,10 @@ METRIC_KEYS: dict[str, tuple[str, ...] | type] = {
     "tracked_metric_id": str,  # default: the metric itself
     "signed": bool,            # default: false (values never below 0)
     "protected_by": PROTECTED_BY,  # the persons behind a figure in small-cell suppression
+    "protect": dict,           # which counts numerator and denominator sum up (pipelines/protection.py)
 }
+PROTECT_SIDE_KEYS = {"atom": str, "window": int, "lag": int, "since": ("january", "december"), "minus_lag": int,
+                     "mean": bool}
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,8 @@ def _metric_sheet(path: Path, sheet: object) -> dict[str, Any]:
             ok, wanted = value in expected, "one of " + ", ".join(expected)
         elif expected is bool:
             ok, wanted = isinstance(value, bool), "true or false"
+        elif expected is dict:
+            ok, wanted = isinstance(value, dict), "a mapping"
         elif expected is int:
             ok, wanted = isinstance(value, int) and not isinstance(value, bool) and value > 0, "a positive integer"
         else:
@@ -157,8 +162,32 @@ def _metric_sheet(path: Path, sheet: object) -> dict[str, Any]:
         raise SqlModelError(f"{where}: 'protected_by: count' needs 'unit: count' (the value itself counts persons)")
     if sheet["protected_by"] == "denominator" and sheet["unit"] == "count":
         raise SqlModelError(f"{where}: a count has no denominator; use 'protected_by: count'")
+    _check_protect(where, sheet["protect"])
     sheet["definition_de"] = sheet["definition_de"].strip()
     return sheet
+
+
+def _check_protect(where: str, protect: dict) -> None:
+    """``protect: {numerator: {atom, window, lag, since, minus_lag, mean}, denominator: {...}, complement}``."""
+    unknown = sorted(set(protect) - {"numerator", "denominator", "complement"})
+    if unknown:
+        raise SqlModelError(f"{where}: 'protect' has unknown key(s) {', '.join(unknown)}")
+    if not isinstance(protect.get("complement", False), bool):
+        raise SqlModelError(f"{where}: 'protect.complement' must be true or false")
+    for side in ("numerator", "denominator"):
+        spec = protect.get(side)
+        if spec is None:
+            continue
+        if not isinstance(spec, dict) or not isinstance(spec.get("atom"), str):
+            raise SqlModelError(f"{where}: 'protect.{side}' needs an 'atom' (a count such as integrations, or own)")
+        for key, value in spec.items():
+            expected = PROTECT_SIDE_KEYS.get(key)
+            ok = (expected is not None and (value in expected if isinstance(expected, tuple)
+                                            else isinstance(value, expected) and not (
+                                                expected is int and (isinstance(value, bool) or value < 0))))
+            if not ok:
+                raise SqlModelError(f"{where}: 'protect.{side}.{key}: {value!r}' is not valid;"
+                                    f" keys are {', '.join(PROTECT_SIDE_KEYS)}")
 
 
 def discover(sql_dir: Path = SQL_DIR, layers: tuple[str, ...] = LAYERS) -> list[SqlModel]:

@@ -18,9 +18,9 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.widgets import Filters, current_filters, no_metrics_yet, team_label
+from pipelines.publish import explanation
 from pipelines.report import charts
 from pipelines.report.formats import format_number, month_label
-from pipelines.suppression import explanation
 
 ALL_PERIODS = "all"
 PERIOD_PARAM = "zugang"
@@ -149,7 +149,7 @@ def _cohorts(key: data.Key, filters: Filters, name: str, period: str) -> None:
         "Je Zugangsmonat", f"{name}, die letzten {min(24, len(months))} Zugangsmonate des Zeitraums; "
         "graue Felder: noch offen")),
         key="case_cohorts", config=CONFIG)
-    if "suppressed" in shown and shown["suppressed"].any():  # small cohorts show "–" (pipelines/suppression.py)
+    if "suppressed" in shown and shown["suppressed"].any():  # small cohorts show "–" (pipelines/publish.py)
         st.caption(explanation(data.min_cell_size()).replace("Personen", "Zugängen"))
     with st.expander("So lesen Sie die Zugangskohorten"):
         st.markdown(READ_FUNNEL)
@@ -230,17 +230,17 @@ def _variants(key: data.Key, filters: Filters, period: str) -> None:
     st.subheader("Häufigste Verläufe")
     variants = data.case_variants(key, filters.team_id, period, TOP_VARIANTS)
     if variants.empty:
-        st.info("Für das Team gibt es im gewählten Zeitraum keine Fälle.")
+        st.info("Für das Team gibt es im gewählten Zeitraum keine Fälle – oder so wenige, dass sie zum Schutz der "
+                "Sozialdaten nicht gezeigt werden.")
         return
-    covered = variants["share"].sum()
+    listed = variants[variants["variant"] != "*"]
+    covered = listed["share"].sum()
     total, distinct = variants["team_cases"].iloc[0], variants["team_variants"].iloc[0]
     st.caption(f"{format_number(total)} Fälle mit {format_number(distinct)} verschiedenen Verläufen; die "
-               f"{len(variants)} häufigsten umfassen {format_number(covered, 1)} % der Fälle.")
+               f"{len(listed)} gezeigten umfassen {format_number(covered, 1)} % der Fälle. Seltene Verläufe (von "
+               f"weniger als {data.min_cell_size()} Fällen) stehen zusammen unter „sonstige Verläufe“.")
     st.dataframe(variant_table(variants), hide_index=True, width="stretch",
                  column_config={"Verlauf": st.column_config.TextColumn(width="large")})
-    if "suppressed" in variants and variants["suppressed"].any():  # pipelines/suppression.py
-        st.caption(explanation(data.min_cell_size()).replace("Personen", "Fällen")
-                   + " Der Anteil oben zählt nur die ausgewiesenen Verläufe.")
     with st.expander("So lesen Sie die Verläufe"):
         st.markdown(READ_VARIANTS)
 

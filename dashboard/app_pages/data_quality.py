@@ -13,9 +13,9 @@ from dashboard import data
 from dashboard.auth import session_user
 from dashboard.widgets import current_filters, no_metrics_yet, team_label
 from pipelines.fixlist import COLUMNS, TABLE_LABELS
+from pipelines.publish import explanation
 from pipelines.report import charts
 from pipelines.report.formats import delta_color, format_change, format_value, month_label
-from pipelines.suppression import explanation
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

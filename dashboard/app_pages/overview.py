@@ -13,18 +13,19 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.widgets import current_filters, no_metrics_yet, team_label
+from pipelines.publish import explanation
 from pipelines.report import charts
 from pipelines.report.formats import delta_color, format_change, format_value, month_label
-from pipelines.suppression import explanation
 
-KEY_METRICS = [
-    "integrations", "integration_rate_12m", "integration_progress_ytd", "elb_stock",
-    "ltb_stock", "activation_rate", "coop_plan_coverage", "no_contact_90d_rate",
-    "first_contact_14d_rate", "dq_score",
-]
-TABLE_METRICS = ["integrations", "integration_rate_12m", "elb_stock", "ltb_stock", "activation_rate",
-                 "coop_plan_coverage", "no_contact_90d_rate", "dq_score"]
 SPARK_MONTHS = 24
+
+
+def flagged(catalog: pd.DataFrame, column: str) -> list[str]:
+    """The metric ids the catalogue marks with ``column`` (key_figure, team_table), in its display order."""
+    if column not in catalog:
+        return []
+    frame = catalog.reset_index()
+    return list(frame.loc[frame[column].astype(bool)].sort_values("display_order")["metric_id"])
 
 
 def render() -> None:
@@ -44,7 +45,7 @@ def render() -> None:
     prev = center[center["month"] == pd.Timestamp(month) - pd.DateOffset(months=12)].set_index("metric_id")
     window = center[(center["month"] <= pd.Timestamp(month))
                     & (center["month"] > pd.Timestamp(month) - pd.DateOffset(months=SPARK_MONTHS))]
-    metrics = [m for m in KEY_METRICS if m in catalog.index]
+    metrics = flagged(catalog, "key_figure")
     cols = st.columns(4)
     for i, metric_id in enumerate(metrics):
         meta = catalog.loc[metric_id]
@@ -67,7 +68,7 @@ def render() -> None:
     st.dataframe(team_table(values, catalog, filters.team_ids, filters.team_names),
                  hide_index=True, width="stretch")
     shown = values[values["team_id"].isin([*filters.team_ids, data.ALL])
-                   & values["metric_id"].isin(TABLE_METRICS)]
+                   & values["metric_id"].isin(flagged(catalog, "team_table"))]
     if shown["suppressed"].any():
         st.caption(explanation(data.min_cell_size()))
 
@@ -75,7 +76,7 @@ def render() -> None:
 def team_table(values: pd.DataFrame, catalog: pd.DataFrame, team_ids: tuple[str, ...],
                names: dict[str, str]) -> pd.DataFrame:
     """Teams (fixed order, then the job center) × key metrics, as German text cells."""
-    metrics = [m for m in TABLE_METRICS if m in catalog.index]
+    metrics = flagged(catalog, "team_table")
     indexed = values.set_index(["team_id", "metric_id"])
     rows = []
     for team_id in [*team_ids, data.ALL]:

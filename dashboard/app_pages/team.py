@@ -15,15 +15,16 @@ from dashboard.widgets import current_filters, no_metrics_yet, team_label
 from pipelines.report import charts
 from pipelines.report.formats import month_label
 
-GROUPS = {
-    "Bestand und Bewegung": ["elb_stock", "entries", "exits", "integrations"],
-    "SGB-II-Kennzahlen": ["integration_rate_12m", "integration_progress_ytd", "integration_rate_single_parents_12m",
-                          "integration_covering_3m", "ltb_stock", "ltb_change_yoy", "ltb_integration_rate_12m",
-                          "activation_rate", "ltb_activation_rate"],
-    "Fallverläufe": ["first_contact_14d_rate", "coop_plan_coverage", "no_contact_90d_rate", "contacts_per_100"],
-    "Datenqualität": ["dq_score"],
-}
 WINDOW = 24
+
+
+def themes(catalog: pd.DataFrame) -> dict[str, list[str]]:
+    """Theme (``metric_catalog.theme_de``) -> its metric ids, both in the catalogue's display order."""
+    frame = catalog.reset_index().sort_values("display_order")
+    out: dict[str, list[str]] = {}
+    for theme, metric_id in zip(frame["theme_de"], frame["metric_id"], strict=True):
+        out.setdefault(theme, []).append(metric_id)
+    return out
 
 
 def fact_sheet(text: str | None) -> str:
@@ -47,11 +48,7 @@ def render() -> None:
                "Sozialdaten nicht ausgewiesen.")
     own = data.metric_values(key, filters.team_id)
     center = data.metric_values(key, data.ALL)
-    grouped = {title: [m for m in ids if m in catalog.index] for title, ids in GROUPS.items()}
-    rest = sorted(set(catalog.index) - {m for ids in grouped.values() for m in ids})
-    if rest:
-        grouped["Weitere"] = rest
-    grouped = {title: ids for title, ids in grouped.items() if ids}
+    grouped = themes(catalog)
     # One theme at a time: building all 18 plotly charts made a team switch take ~0.8 s at
     # 200,000 persons; a theme's handful keeps it well under half a second.
     theme = st.radio("Themenbereich", list(grouped), horizontal=True, key="team_theme")

@@ -22,6 +22,7 @@ from dashboard import data
 from dashboard.auth import session_user
 from dashboard.widgets import current_filters, no_metrics_yet, team_label
 from pipelines import agreements
+from pipelines.publish import explanation
 from pipelines.report.formats import month_label
 from pipelines.report.review_html import (
     INTRO,
@@ -36,10 +37,10 @@ from pipelines.report.review_html import (
     point_chart,
     point_sentence,
     review_html,
+    todo_intro,
     todo_lines,
 )
 from pipelines.review import Review, attach_agreements, html_to_pdf
-from pipelines.suppression import explanation
 
 CONFIG = {"displaylogo": False, "locale": "de"}
 STATUS_BY_LABEL = {label: status for status, label in agreements.STATUSES.items()}
@@ -153,7 +154,7 @@ def render() -> None:
     st.subheader("Datenqualität: unsere To-do-Liste")
     lines = todo_lines(review)
     if lines:
-        st.write(f"{review.open_findings:,} offene Hinweise in der Korrekturliste; die häufigsten:".replace(",", "."))
+        st.write(todo_intro(review))
         st.markdown("\n".join(f"{i}. {line}" for i, line in enumerate(lines, start=1)))
     else:
         st.success("Keine offenen Hinweise – vielen Dank für die sorgfältige Erfassung!")

@@ -149,7 +149,7 @@ def pass_rate_heatmap(rates: pd.DataFrame, rule_labels: dict[str, str], team_lab
             z_row.append(rate)
             hidden = row is not None and bool(row.get("suppressed", False))
             t_row.append("–" if hidden else "" if rate is None else format_number(rate, 1))
-            if hidden:  # too few records checked to show (pipelines/suppression.py)
+            if hidden:  # too few records checked to show (pipelines/publish.py)
                 h_row.append(f"{team_labels.get(team, team)}<br>{rule} {rule_labels.get(rule, '')}<br>"
                              f"{SUPPRESSED_HOVER}")
             elif rate is None:
@@ -301,7 +301,7 @@ def cohort_heatmap(cohorts: pd.DataFrame, *, title: str) -> go.Figure:
                 z_row.append(None)
                 t_row.append("–")
                 h_row.append(f"{label}: keine Zugänge")
-            elif bool(cell.get("suppressed", False)):  # too few entries to show (pipelines/suppression.py)
+            elif bool(cell.get("suppressed", False)):  # too few entries to show (pipelines/publish.py)
                 z_row.append(None)
                 t_row.append("–" if show_text else "")
                 h_row.append(f"{label}: {SUPPRESSED_HOVER}")
@@ -341,8 +341,8 @@ def survival_chart(curves: list[tuple[str, pd.DataFrame, str]], *, title: str) -
                                  fillcolor=_band_rgba(color, 0.18), hoverinfo="skip", name=f"{name}: 95-%-Band",
                                  legendgroup=name, showlegend=False))
         hover = [f"nach {format_number(m, 1)} Monaten ({format_number(d)} Tagen): {format_number(s, 1)} % "
-                 f"(95 %: {format_number(lo, 1)}–{format_number(hi, 1)} %)<br>{format_number(r)} Fälle noch ohne "
-                 "Integration und im Leistungsbezug"
+                 f"(95 %: {format_number(lo, 1)}–{format_number(hi, 1)} %)"
+                 + ("" if pd.isna(r) else f"<br>{format_number(r)} Fälle noch ohne Integration und im Leistungsbezug")
                  for m, d, s, lo, hi, r in zip(months, curve["day"], share, low, high, curve["at_risk"], strict=True)]
         fig.add_trace(go.Scatter(x=months, y=share, mode="lines", name=name, legendgroup=name,
                                  line={"color": color, "width": 2.5, "shape": "hv"}, customdata=hover,

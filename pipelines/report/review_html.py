@@ -15,10 +15,10 @@ import html
 import pandas as pd
 
 from pipelines.agreements import STATUSES
+from pipelines.publish import explanation
 from pipelines.report import charts
 from pipelines.report.formats import STATUS_DE, format_change, format_date, format_number, format_value, month_label
 from pipelines.review import TODO_RULES, Point, Review
-from pipelines.suppression import explanation
 
 INTRO = ("Ein Blick auf den Monat – zuerst auf das, was gelungen ist. Verglichen wird das Team mit sich selbst: "
          "mit demselben Monat des Vorjahres.")
@@ -112,6 +112,17 @@ def goals_table(review: Review) -> pd.DataFrame | None:
     return pd.DataFrame(rows)
 
 
+def todo_intro(review: Review) -> str:
+    """The sentence above the to-do list (no total where some rules' counts are hidden for the viewer)."""
+    if review.open_findings is None:
+        return "Offene Hinweise in der Korrekturliste, die häufigsten Regeln:"
+    return f"{format_number(review.open_findings)} offene Hinweise in der Korrekturliste; die häufigsten:"
+
+
+EXACT_NOTE = ("Ungeschützte Zahlen (Controlling): Kleine Fallzahlen sind nicht ausgeblendet. Diese Fassung nicht "
+              "weitergeben.")
+
+
 def todo_lines(review: Review) -> list[str]:
     """``12 × Geburtsdatum fehlt (DQ01): hint``, most findings first, at most five rules."""
     return [f"{format_number(r['findings'])} × {r['label_de']} ({r['rule_id']}): {r['description_de']}"
@@ -191,6 +202,8 @@ def review_html(review: Review) -> str:
     as_of = f" · Datenstand {format_date(review.as_of)}" if review.as_of else ""
     parts.append(f"<h1>Teamreflexion – Team {_e(review.team_name)} ({_e(review.team_id)})</h1>")
     parts.append(f'<p class="sub">{_e(month_label(review.month))}{_e(as_of)}</p>')
+    if review.exact:
+        parts.append(f'<p class="note"><strong>{_e(EXACT_NOTE)}</strong></p>')
     parts.append(f"<p>{_e(INTRO)}</p>")
 
     parts.append("<section><h2>Was gut lief</h2>")
@@ -219,8 +232,7 @@ def review_html(review: Review) -> str:
     parts.append("</section><section><h2>Datenqualität: unsere To-do-Liste</h2>")
     lines = todo_lines(review)
     if lines:
-        parts.append(f"<p>{_e(format_number(review.open_findings))} offene Hinweise in der Korrekturliste; "
-                     "die häufigsten:</p>")
+        parts.append(f"<p>{_e(todo_intro(review))}</p>")
         parts.append("<ol>" + "".join(f"<li>{_e(line)}</li>" for line in lines) + "</ol>")
     else:
         parts.append("<p>Keine offenen Hinweise – vielen Dank für die sorgfältige Erfassung!</p>")

@@ -14,6 +14,7 @@ metrics:
     team_table: true
     goal_kind: level
     protected_by: denominator
+    protect: {numerator: {atom: own}, denominator: {atom: elb_stock}, complement: true}
     definition_de: >
       Definition: Anteil der eLb im Bestand, die am Stichtag (Monatsletzter) an einer
       Maßnahme teilnehmen, in Prozent.
@@ -42,6 +43,7 @@ metrics:
     team_table: false
     goal_kind: level
     protected_by: denominator
+    protect: {numerator: {atom: own}, denominator: {atom: ltb_stock}, complement: true}
     definition_de: >
       Definition: Anteil der Langzeitleistungsbeziehenden (LZB), die am Stichtag
       (Monatsletzter) an einer Maßnahme teilnehmen, in Prozent.

@@ -14,6 +14,7 @@ metrics:
     team_table: false
     goal_kind: level
     protected_by: denominator
+    protect: {numerator: {atom: own}, denominator: {atom: elb_stock}}
     definition_de: >
       Definition: wie viele Kontakte im Monat auf 100 eLb im Bestand kommen.
 

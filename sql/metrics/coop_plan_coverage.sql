@@ -14,6 +14,7 @@ metrics:
     team_table: true
     goal_kind: level
     protected_by: denominator
+    protect: {numerator: {atom: own}, denominator: {atom: elb_stock}, complement: true}
     definition_de: >
       Definition: Anteil der eLb im Bestand, für die am Stichtag (Monatsletzter) ein
       aktueller Kooperationsplan vorliegt, in Prozent.

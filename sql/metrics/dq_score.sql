@@ -14,6 +14,7 @@ metrics:
     team_table: true
     goal_kind: level
     protected_by: none
+    protect: {}
     definition_de: >
       Definition: Mittelwert der Erfüllungsquoten aller Datenqualitätsregeln (DQ01–DQ16),
       die im Monat für das Team mindestens einen Datensatz geprüft haben, in Prozent. Die

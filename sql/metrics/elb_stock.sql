@@ -14,6 +14,7 @@ metrics:
     team_table: true
     goal_kind: level
     protected_by: count
+    protect: {numerator: {atom: elb_stock}}
     definition_de: >
       Definition: Zahl der Personen, die am letzten Tag des Monats (Stichtag) als
       erwerbsfähige Leistungsberechtigte (eLb) im Leistungsbezug stehen, also einen

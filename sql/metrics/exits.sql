@@ -14,6 +14,7 @@ metrics:
     team_table: false
     goal_kind: cumulative
     protected_by: count
+    protect: {numerator: {atom: exits}}
     definition_de: >
       Definition: Zahl der Leistungszeiträume mit „erwerbsfähig = ja“, deren letzter
       Tag in diesem Monat liegt.

@@ -14,6 +14,7 @@ metrics:
     team_table: false
     goal_kind: level
     protected_by: denominator
+    protect: {numerator: {atom: own}, denominator: {atom: own}, complement: true}
     definition_de: >
       Definition: Anteil der neuen eLb-Leistungszeiträume eines Monats, bei denen es
       innerhalb von 14 Tagen nach Beginn einen Kontakt gab, in Prozent.

@@ -14,6 +14,7 @@ metrics:
     team_table: false
     goal_kind: level
     protected_by: denominator
+    protect: {numerator: {atom: own}, denominator: {atom: integrations}, complement: true}
     definition_de: >
       Definition: Anteil der Integrationen eines Monats, nach denen die Person drei
       Monate später nicht mehr als eLb im Leistungsbezug steht, in Prozent. Ein Hinweis

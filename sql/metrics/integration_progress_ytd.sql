@@ -15,6 +15,7 @@ metrics:
     goal_kind: level
     goal_capable: false   # the target belongs on integration_rate_12m, which this tracks
     protected_by: denominator
+    protect: {numerator: {atom: integrations, since: january}, denominator: {atom: elb_stock, since: december, lag: 1, mean: true}}
     definition_de: >
       Definition: die bisher im laufenden Jahr erreichte Integrationsquote, in Prozent.
       Sie wächst im Lauf des Jahres und erreicht im Dezember die Integrationsquote des

@@ -15,6 +15,7 @@ metrics:
     goal_kind: progress
     tracked_metric_id: integration_progress_ytd   # a target is tracked by its Jahresfortschrittswert
     protected_by: denominator
+    protect: {numerator: {atom: integrations, window: 12}, denominator: {atom: elb_stock, window: 12, lag: 1, mean: true}}
     definition_de: >
       Definition: Integrationen der letzten zwölf Monate im Verhältnis zum
       durchschnittlichen eLb-Bestand, in Prozent.
@@ -51,6 +52,7 @@ metrics:
     team_table: false
     goal_kind: level
     protected_by: denominator
+    protect: {numerator: {atom: integrations_single_parent, window: 12}, denominator: {atom: elb_stock_single_parent, window: 12, lag: 1, mean: true}}
     definition_de: >
       Definition: wie die Integrationsquote (12 Monate), aber nur für Personen, die im
       Personenstamm als alleinerziehend gekennzeichnet sind – im Zähler und im Nenner.
@@ -83,6 +85,7 @@ metrics:
     team_table: false
     goal_kind: level
     protected_by: denominator
+    protect: {numerator: {atom: integrations_ltb, window: 12}, denominator: {atom: ltb_stock, window: 12, lag: 1, mean: true}}
     definition_de: >
       Definition: wie die Integrationsquote (12 Monate), aber für
       Langzeitleistungsbeziehende (LZB, siehe Kennzahl „Bestand LZB“).

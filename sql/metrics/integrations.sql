@@ -14,6 +14,7 @@ metrics:
     team_table: true
     goal_kind: cumulative
     protected_by: count
+    protect: {numerator: {atom: integrations}}
     definition_de: >
       Definition: Zahl der Integrationen in diesem Monat, die zählen. Eine Integration
       ist die Aufnahme einer sozialversicherungspflichtigen Beschäftigung, einer

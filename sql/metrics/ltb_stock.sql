@@ -14,6 +14,7 @@ metrics:
     team_table: true
     goal_kind: average
     protected_by: count
+    protect: {numerator: {atom: ltb_stock}}
     definition_de: >
       Definition: Zahl der eLb im Bestand am Stichtag (Monatsletzter), die an diesem Tag
       mindestens 17 Jahre alt sind und an mindestens 638 der letzten 730 Tage
@@ -46,6 +47,7 @@ metrics:
     goal_capable: false   # the target belongs on ltb_stock (the agreed K3 basis)
     signed: true          # can be below 0: its forecast interval does not stop at 0
     protected_by: denominator
+    protect: {numerator: {atom: ltb_stock, minus_lag: 12}, denominator: {atom: ltb_stock, lag: 12}}
     definition_de: >
       Definition: wie stark sich der Bestand an Langzeitleistungsbeziehenden (LZB)
       gegenüber dem gleichen Monat des Vorjahres verändert hat, in Prozent. Ein negativer

@@ -14,6 +14,7 @@ metrics:
     team_table: true
     goal_kind: level
     protected_by: denominator
+    protect: {numerator: {atom: own}, denominator: {atom: elb_stock}, complement: true}
     definition_de: >
       Definition: Anteil der eLb im Bestand, mit denen es in den 90 Tagen bis zum Stichtag
       (Monatsletzter, mitgezählt) keinen erfassten Kontakt gab, in Prozent.
