@@ -100,11 +100,21 @@ def small(value: float | None, k: int) -> bool:
     return value is not None and bool(np.isfinite(value)) and TOL < abs(value) < k - TOL
 
 
+def counts(form: Form) -> bool:
+    """A sum of counts (every coefficient positive): a figure about persons. A difference, such as the change
+    of a stock against the year before, is not, whatever its size (complements are declared as such)."""
+    return bool(form) and all(c > 0 for c in form.values())
+
+
+def _sensitive(cell: Cell, k: int) -> list[tuple[Form, float]]:
+    return [(f, v) for f, v in cell.forms if counts(f) and small(v, k)] + [
+        (f, v) for f, v in cell.complements if small(v, k)]
+
+
 def primary_mask(problem: Problem, k: int) -> np.ndarray:
     mask = np.zeros(len(problem.cells), bool)
     for i, cell in enumerate(problem.cells):
-        mask[i] = (i in problem.extra_primary or any(small(v, k) for _, v in cell.forms)
-                   or any(small(v, k) for _, v in cell.complements))
+        mask[i] = i in problem.extra_primary or bool(_sensitive(cell, k))
     return mask
 
 
@@ -119,7 +129,7 @@ def _targets(problem: Problem, hidden: np.ndarray, k: int) -> list[_Target]:
     out = []
     for i in np.flatnonzero(hidden):
         cell = problem.cells[i]
-        out += [_Target(f, v, i) for f, v in [*cell.forms, *cell.complements] if small(v, k)]
+        out += [_Target(f, v, i) for f, v in _sensitive(cell, k)]
         out += [_Target(f, None, i) for f in cell.always_hidden_targets]
     return out
 
@@ -254,10 +264,11 @@ class _Audit:
         out: list[list[int] | None] = [None] * len(forms)
         pending: dict[int, int] = {}  # form -> parts still to check
         by_comp: dict[int, list[tuple[int, Form]]] = defaultdict(list)
+        known, source = self.known, self.source
         for i, form in enumerate(forms):
-            rest = {v: c for v, c in form.items() if v not in self.known}
-            out[i] = sorted({self.source[v] for v in form if v in self.source})
+            rest = {v: c for v, c in form.items() if v not in known}
             if not rest:
+                out[i] = sorted({source[v] for v in form if v in source})
                 continue
             parts: dict[int, Form] = defaultdict(dict)
             for v, c in rest.items():
@@ -267,12 +278,12 @@ class _Audit:
                     break
                 parts[comp][v] = c
             if not parts:
-                out[i] = None
                 continue
             pending[i] = len(parts)
             for comp, part in parts.items():
                 by_comp[comp].append((i, part))
         failed: set[int] = set()
+        used: dict[int, set[int]] = {}
         for comp, items in by_comp.items():
             items = [(i, part) for i, part in items if i not in failed]
             if not items:
@@ -291,10 +302,12 @@ class _Audit:
                     failed.add(i)
                     continue
                 coef = u @ (projected[a] / s)  # the min-norm combination of the component's rows giving the part
-                used = {self.reduced[rows[j]][2] for j in np.flatnonzero(np.abs(coef) > 1e-7)}
-                out[i] = sorted(set(out[i] or []) | used)
-        for i in failed:
-            out[i] = None
+                used[i] = used.get(i, set()) | {self.reduced[rows[j]][2] for j in np.flatnonzero(np.abs(coef) > 1e-7)}
+        for i in pending:
+            if i in failed:
+                continue
+            peeled = {source[v] for v in forms[i] if v in source}
+            out[i] = sorted(peeled | used.get(i, set()))
         return out
 
 
@@ -310,7 +323,7 @@ def _unit_cells(problem: Problem, hidden: np.ndarray) -> dict[int, list[int]]:
 
 
 def _cheapest(problem: Problem, audit: _Audit, rows: Iterable[int], hidden: np.ndarray,
-              units: dict[int, list[int]], exclude: set[int]) -> list[int]:
+              units: dict[int, list[int]], var_cost: dict[int, float], exclude: set[int]) -> list[int]:
     """The cells to hide to break a derivation: one visible cell it used, or every visible cell publishing one of
     the variables it used on its own (whichever costs least). Looks further back along the peeling (the rows that
     determined the variables used) until it finds something to hide."""
@@ -329,9 +342,10 @@ def _cheapest(problem: Problem, audit: _Audit, rows: Iterable[int], hidden: np.n
                 best = option if best is None or option < best else best
             for v in form:
                 cells = units.get(v)
-                if cells and not exclude.intersection(cells):
-                    option = (sum(problem.cells[c].cost for c in cells), cells)
-                    best = option if best is None or option < best else best
+                if cells:
+                    cost = var_cost[v]
+                    if (best is None or cost < best[0]) and not exclude.intersection(cells):
+                        best = (cost, cells)
                 if v in audit.source:
                     following.append(audit.source[v])
         if best is not None:
@@ -403,13 +417,14 @@ def _protect_one(problem: Problem, k: int, max_rounds: int, debug: bool) -> Resu
         targets = _targets(problem, hidden, k)
         audit = _Audit(problem, hidden, cache, {v for t in targets for v in t.form})
         units = _unit_cells(problem, hidden)
+        var_cost = {v: sum(problem.cells[c].cost for c in cells) for v, cells in units.items()}
         to_hide: set[int] = set()
         for rows in audit.determined([t.form for t in targets]):
             if rows is not None:
-                to_hide.update(_cheapest(problem, audit, rows, hidden, units, to_hide))
+                to_hide.update(_cheapest(problem, audit, rows, hidden, units, var_cost, to_hide))
         for rest, value, r in audit.remainders:  # remainders of visible sums
             if small(value, k) and (all(c > 0 for c in rest.values()) or all(c < 0 for c in rest.values())):
-                to_hide.update(_cheapest(problem, audit, [r], hidden, units, to_hide))
+                to_hide.update(_cheapest(problem, audit, [r], hidden, units, var_cost, to_hide))
         if not to_hide:
             break
         if debug:

@@ -27,6 +27,7 @@ from pipelines.contract import Table, load_contract
 from pipelines.errors import LoadError, is_write_failure
 from pipelines.goals import validate_targets
 from pipelines.mapping import Mapping, read_mapping
+from pipelines.publish import store_protection
 from pipelines.readers import FORMATS, SourceFile, find_source_file, read_into_raw
 from pipelines.rejects import TableReport, q, reject_and_count
 from pipelines.runlog import LOAD_RUNS_DDL, copy_history, failures_log, log_failure, record_run
@@ -280,6 +281,8 @@ def _build(con: duckdb.DuckDBPyConnection, source: Path, db: Path, files: dict[s
     compute_all(con, progress=progress)
     if files.get("targets"):  # a target on an unknown metric or team stops the load (docs/goals.md)
         validate_targets(con, files["targets"].path.name, files["targets"].columns)
+    progress("privacy: small cells hidden across linked figures")
+    store_protection(con, settings.privacy.min_cell_size)
     finished = dt.datetime.now().replace(microsecond=0)
     record_run(con, run_id, source, mapping, as_of, reports, files, started, finished)
     return LoadReport(run_id=run_id, db=str(db), as_of=as_of, tables=reports, started_at=started,

@@ -17,10 +17,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+import duckdb
 import numpy as np
 import pandas as pd
 
-from pipelines.disclosure import Cell, Problem, Result, protect
+from pipelines.disclosure import Cell, Problem, protect
 
 ALL = "__all__"
 NAN = float("nan")
@@ -58,8 +59,9 @@ class Protection:
     survival_summary: set[tuple]  # (team_id, period)
     case_variants: set[tuple]  # (team_id, period, variant)
     case_transitions: set[tuple]  # (team_id, period, step, from_stage, to_stage)
-    result: Result
-    cells: int
+    primary: set[tuple]  # (kind, *key) of the cells hidden for their own size (the rest: complementary)
+    cells: int  # cells the problem had
+    rounds: int = 0
 
 
 def _month(value) -> pd.Timestamp:
@@ -308,13 +310,84 @@ def protection(tables: Tables, k: int) -> Protection:
     """Which cells of the snapshot to hide for a minimum of ``k`` persons."""
     problem, _ = build_problem(tables)
     result = protect(problem, k)
-    hidden: dict[str, set[tuple]] = {name: set() for name in (
-        "metric", "dq", "dq_score", "goal", "cohort", "survival", "variant", "link")}
-    for cell, is_hidden in zip(problem.cells, result.hidden, strict=True):
+    hidden: dict[str, set[tuple]] = {name: set() for name in _FIELDS}
+    primary = set()
+    for cell, is_hidden, is_primary in zip(problem.cells, result.hidden, result.primary, strict=True):
         if is_hidden:
             hidden[cell.key[0]].add(tuple(cell.key[1:]))
-    hidden["metric"] |= {(team, month, "dq_score") for team, month in hidden["dq_score"]}
-    return Protection(metric_values=hidden["metric"], dq_results=hidden["dq"], dq_score=hidden["dq_score"],
+        if is_primary:
+            primary.add(cell.key)
+    return _protection(hidden, primary, len(problem.cells), result.rounds)
+
+
+def _protection(hidden: dict[str, set[tuple]], primary: set[tuple], cells: int, rounds: int) -> Protection:
+    metric = hidden["metric"] | {(team, month, "dq_score") for team, month in hidden["dq_score"]}
+    return Protection(metric_values=metric, dq_results=hidden["dq"], dq_score=hidden["dq_score"],
                       goal_status=hidden["goal"], case_cohorts=hidden["cohort"], survival_summary=hidden["survival"],
-                      case_variants=hidden["variant"], case_transitions=hidden["link"], result=result,
-                      cells=len(problem.cells))
+                      case_variants=hidden["variant"], case_transitions=hidden["link"], primary=primary,
+                      cells=cells, rounds=rounds)
+
+
+# --- stored with the snapshot -----------------------------------------------------------------------------------
+# The load works the hidden cells out once for privacy.min_cell_size and keeps them in ``small_cells`` (one row
+# per hidden cell, its key in typed columns) and ``small_cells_run`` (the minimum and the counts), so that no page
+# or export waits for the audit; another minimum is worked out on first use (publish.Snapshot).
+
+_FIELDS = {  # kind -> the fields of its key, in order
+    "metric": ("team_id", "month", "item"), "dq": ("team_id", "month", "item"), "dq_score": ("team_id", "month"),
+    "goal": ("year", "team_id", "item"), "cohort": ("team_id", "month", "item"), "survival": ("team_id", "period"),
+    "variant": ("team_id", "period", "item"), "link": ("team_id", "period", "step", "from_stage", "to_stage"),
+}
+_COLUMNS = {"kind": "VARCHAR", "team_id": "VARCHAR", "month": "DATE", "item": "VARCHAR", "period": "VARCHAR",
+            "year": "INTEGER", "step": "INTEGER", "from_stage": "VARCHAR", "to_stage": "VARCHAR",
+            "is_primary": "BOOLEAN"}
+
+
+def store(con: duckdb.DuckDBPyConnection, protected: Protection, k: int) -> int:
+    """Write the hidden cells into ``small_cells`` and ``small_cells_run`` (replacing both); returns their number."""
+    hidden = {"metric": {key for key in protected.metric_values if key[2] != "dq_score"},
+              "dq": protected.dq_results, "dq_score": protected.dq_score, "goal": protected.goal_status,
+              "cohort": protected.case_cohorts, "survival": protected.survival_summary,
+              "variant": protected.case_variants, "link": protected.case_transitions}
+    rows = []
+    for kind, keys in hidden.items():
+        for key in sorted(keys, key=str):
+            row = dict.fromkeys(_COLUMNS)
+            row.update(zip(_FIELDS[kind], key, strict=True))
+            row.update(kind=kind, is_primary=(kind, *key) in protected.primary)
+            rows.append(row)
+    frame = pd.DataFrame(rows, columns=list(_COLUMNS))
+    frame["month"] = pd.to_datetime(frame["month"]).dt.date
+    columns = ", ".join(f"{c} {t}" for c, t in _COLUMNS.items())
+    con.execute(f"CREATE OR REPLACE TABLE small_cells ({columns})")
+    con.register("small_cells_frame", frame)
+    casts = ", ".join(f"CAST({c} AS {t})" for c, t in _COLUMNS.items())
+    con.execute(f"INSERT INTO small_cells SELECT {casts} FROM small_cells_frame")
+    con.unregister("small_cells_frame")
+    con.execute("CREATE OR REPLACE TABLE small_cells_run AS SELECT ?::INTEGER AS min_cell_size,"
+                " ?::INTEGER AS cells, ?::INTEGER AS hidden, ?::INTEGER AS primary_hidden, ?::INTEGER AS rounds",
+                [k, protected.cells, len(frame), int(frame["is_primary"].sum()), protected.rounds])
+    return len(frame)
+
+
+def read_stored(con: duckdb.DuckDBPyConnection, k: int) -> Protection | None:
+    """The hidden cells the load stored for ``k``, or None (another minimum, or an older database)."""
+    names = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables"
+                                       " WHERE table_schema = 'main'").fetchall()}
+    if not {"small_cells", "small_cells_run"} <= names:
+        return None
+    run = con.execute("SELECT min_cell_size, cells, rounds FROM small_cells_run").fetchone()
+    if run is None or int(run[0]) != k:
+        return None
+    frame = con.execute("SELECT * FROM small_cells").df()
+    hidden: dict[str, set[tuple]] = {kind: set() for kind in _FIELDS}
+    primary = set()
+    for row in frame.itertuples(index=False):
+        key = []
+        for name in _FIELDS[row.kind]:
+            value = getattr(row, name)
+            key.append(pd.Timestamp(value) if name == "month" else int(value) if name in ("year", "step") else value)
+        hidden[row.kind].add(tuple(key))
+        if row.is_primary:
+            primary.add((row.kind, *key))
+    return _protection(hidden, primary, int(run[1]), int(run[2]))

@@ -66,6 +66,13 @@ def read_fix_list(con: duckdb.DuckDBPyConnection, team_id: str) -> pd.DataFrame:
     return frame[list(COLUMNS)]
 
 
+def store_protection(con: duckdb.DuckDBPyConnection, min_cell_size: int) -> int:
+    """At load time: work out the hidden cells for ``min_cell_size`` and keep them in the snapshot."""
+    from pipelines.protection import store
+
+    return store(con, Snapshot(con.cursor, min_cell_size).compute_protection(), min_cell_size)
+
+
 class OutOfScope(PermissionError):
     """A viewer asked for figures its role and scope do not cover."""
 
@@ -164,12 +171,23 @@ class Snapshot:
         """The hidden cells of this snapshot for ``k`` (worked out once, shared by every viewer)."""
         with self._lock:
             if "_protection" not in self.__dict__:
-                cases = self._cases or {}
-                rules = self._optional("dq_rules", "rule_id")
-                self.__dict__["_protection"] = protection(Tables(
-                    self._values, self.catalog, self._dq, rules, self._goals, cases.get("case_cohorts"),
-                    cases.get("survival_summary"), cases.get("case_variants"), cases.get("case_transitions")), self.k)
+                from pipelines.protection import read_stored
+
+                con = self._connect()
+                try:
+                    stored = read_stored(con, self.k)
+                finally:
+                    con.close()
+                self.__dict__["_protection"] = stored or self.compute_protection()
             return self.__dict__["_protection"]
+
+    def compute_protection(self) -> Protection:
+        """Work the hidden cells out from the output tables (``pipelines.protection``)."""
+        cases = self._cases or {}
+        rules = self._optional("dq_rules", "rule_id")
+        return protection(Tables(self._values, self.catalog, self._dq, rules, self._goals, cases.get("case_cohorts"),
+                                 cases.get("survival_summary"), cases.get("case_variants"),
+                                 cases.get("case_transitions")), self.k)
 
     # --- lists ----------------------------------------------------------------------------------------------
 
