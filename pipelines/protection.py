@@ -69,8 +69,9 @@ def _month(value) -> pd.Timestamp:
 
 
 class _Builder:
-    def __init__(self, tables: Tables) -> None:
+    def __init__(self, tables: Tables, k: int) -> None:
         self.t = tables
+        self.k = k
         values = tables.metric_values
         self.teams = sorted(set(values["team_id"]) - {ALL})
         self.problem = Problem()
@@ -100,7 +101,7 @@ class _Builder:
         else:
             start = end - pd.DateOffset(months=int(spec.get("window", 1)) - 1)
         months = list(pd.date_range(start, end, freq="MS"))
-        keys = self.sum_form(atom, team, months)
+        keys = self.sum_form(atom, team, months, 1.0 / len(months) if spec.get("mean") else 1.0)
         if "minus_lag" in spec:
             keys += self.sum_form(atom, team, [month - pd.DateOffset(months=int(spec["minus_lag"]))], -1.0)
         return keys, len(months)
@@ -110,7 +111,8 @@ class _Builder:
         frame = self.t.metric_values
         for row in frame.itertuples(index=False):
             spec = self.specs.get(row.metric_id) or {}
-            if row.metric_id == "dq_score" or not spec or pd.isna(row.value):
+            if row.metric_id == "dq_score" or not spec or (
+                    pd.isna(row.value) and pd.isna(row.numerator) and pd.isna(row.denominator)):
                 out.append(-1)
                 continue
             month = _month(row.month)
@@ -119,9 +121,8 @@ class _Builder:
             for side in ("numerator", "denominator"):
                 if side in spec and pd.notna(getattr(row, side)):
                     keys, n = self.spec_form(spec[side], row.metric_id, row.team_id, month, side)
-                    scale = n if spec[side].get("mean") else 1
                     running = running or n > 1
-                    sides[side] = (p.form(keys), float(getattr(row, side)) * scale, keys)
+                    sides[side] = (p.form(keys), float(getattr(row, side)), keys)
                     forms.append(sides[side][:2])
             if spec.get("complement") and len(sides) == 2:
                 num, den = sides["numerator"], sides["denominator"]
@@ -140,6 +141,7 @@ class _Builder:
         if results is None or rules is None or results.empty:
             return [], [], pd.DataFrame(columns=["team_id", "month"])
         stock = set(rules.loc[rules["population"] == "stock", "rule_id"])
+        insiders = self.insiders(results, stock)
         cells = []
         shares: dict[tuple, list] = {}
         for row in results.itertuples(index=False):
@@ -160,7 +162,8 @@ class _Builder:
             weight = DETAIL * (TOTAL if row.team_id == ALL else 1.0)
             cells.append(p.add(Cell(("dq", row.team_id, month, row.rule_id), forms,
                                     weight * 1000 + float(row.checked),
-                                    [(complement, float(row.checked - row.failed))], share_targets)))
+                                    [(complement, float(row.checked - row.failed))], share_targets),
+                               primary=(row.rule_id, month) in insiders and row.team_id == ALL))
         score_cells, score_keys = [], []
         for (team, month), keys in shares.items():
             weight = RUNNING * (TOTAL if team == ALL else 1.0)
@@ -168,6 +171,27 @@ class _Builder:
                                           weight * 1000)))
             score_keys.append((team, month))
         return cells, score_cells, pd.DataFrame(score_keys, columns=["team_id", "month"])
+
+    def insiders(self, results: pd.DataFrame, stock: set[str]) -> set[tuple]:
+        """(rule, month) of the fix list's months where the job center's count, less one team's, is 1 to k-1.
+
+        A team knows its own findings exactly (its fix list), so it could work out the other teams' findings
+        together from the job center's count; there the job center's cell is hidden.
+        """
+        months = sorted({_month(m) for m in results["month"]})
+        if not months:
+            return set()
+        last = months[-1]
+        window = results.assign(month=results["month"].map(_month))
+        window = window[(window["month"] == last) | (~window["rule_id"].isin(stock)
+                                                     & (window["month"] > last - pd.DateOffset(months=3)))]
+        out = set()
+        for (rule, month), part in window.groupby(["rule_id", "month"]):
+            total = part.loc[part["team_id"] == ALL, "failed"].sum()
+            others = total - part.loc[part["team_id"] != ALL, "failed"]
+            if ((others > 0) & (others < self.k)).any():
+                out.add((rule, month))
+        return out
 
     # --- goals ----------------------------------------------------------------------------------------------
 
@@ -187,17 +211,16 @@ class _Builder:
                 if kind in ("cumulative", "average"):
                     atom = self.specs.get(row.metric_id, {}).get("numerator", {}).get("atom", row.metric_id)
                     months = list(pd.date_range(month.replace(month=1), month, freq="MS"))
-                    scale = len(months) if kind == "average" else 1
-                    forms.append((p.form(self.sum_form(atom, row.team_id, months)), float(row.actual) * scale))
+                    coef = 1.0 / len(months) if kind == "average" else 1.0  # a mean stock: its persons ~ the mean
+                    forms.append((p.form(self.sum_form(atom, row.team_id, months, coef)), float(row.actual)))
                 else:
                     tracked = "integration_progress_ytd" if kind == "progress" else row.metric_id
                     spec = self.specs.get(tracked) or {}
                     key = (row.team_id, month, tracked)
                     for side in ("numerator", "denominator"):
                         if side in spec and key in indexed.index and pd.notna(indexed.loc[key, side]):
-                            keys, n = self.spec_form(spec[side], tracked, row.team_id, month, side)
-                            scale = n if spec[side].get("mean") else 1
-                            forms.append((p.form(keys), float(indexed.loc[key, side]) * scale))
+                            keys, _ = self.spec_form(spec[side], tracked, row.team_id, month, side)
+                            forms.append((p.form(keys), float(indexed.loc[key, side])))
             weight = RUNNING * (TOTAL if row.team_id == ALL else 1.0)
             size = max([abs(v) for _, v in forms] or [0.0])
             out.append(p.add(Cell(("goal", row.year, row.team_id, row.metric_id), forms, weight * 1000 + size)))
@@ -297,8 +320,8 @@ class _Builder:
         return out
 
 
-def build_problem(tables: Tables) -> tuple[Problem, _Builder]:
-    builder = _Builder(tables)
+def build_problem(tables: Tables, k: int) -> tuple[Problem, _Builder]:
+    builder = _Builder(tables, k)
     builder.metrics()
     builder.quality()
     builder.goals()
@@ -308,7 +331,7 @@ def build_problem(tables: Tables) -> tuple[Problem, _Builder]:
 
 def protection(tables: Tables, k: int) -> Protection:
     """Which cells of the snapshot to hide for a minimum of ``k`` persons."""
-    problem, _ = build_problem(tables)
+    problem, _ = build_problem(tables, k)
     result = protect(problem, k)
     hidden: dict[str, set[tuple]] = {name: set() for name in _FIELDS}
     primary = set()

@@ -19,8 +19,9 @@ import pytest
 
 from pipelines.compute import OUTPUT_GRAIN, compute_all
 from pipelines.contract import load_contract
-from pipelines.fixlist import ALL_TEAMS, COLUMNS, EVENT_MONTHS, fixlist_frame
+from pipelines.fixlist import ALL_TEAMS, COLUMNS, EVENT_MONTHS
 from pipelines.load import load_folder
+from pipelines.publish import read_fix_list as fixlist_frame
 from pipelines.sqlmodels import SQL_DIR, discover, parse_file
 from tests.conftest import SAMPLE_DIR, write_canonical
 

@@ -20,9 +20,17 @@ from openpyxl import load_workbook
 
 from pipelines.errors import LoadError
 from pipelines.exports import export
-from pipelines.fixlist import COLUMNS, fixlist_frame, write_fixlist
+from pipelines.fixlist import COLUMNS
 from pipelines.load import load_folder
+from pipelines.publish import Snapshot, Viewer
+from pipelines.publish import read_fix_list as fixlist_frame
 from tests.conftest import write_canonical
+
+
+def write_fixlist(con: duckdb.DuckDBPyConnection, team_id: str, out: Path) -> int:
+    """The fix list as the read side writes it for whoever runs the CLI (an analyst with every team)."""
+    snapshot = Snapshot(con.cursor, 5)
+    return snapshot.write_fix_list(Viewer.cli(frozenset(snapshot.teams()["team_id"])), team_id, out)
 
 APR, MAR, FEB = dt.date(2023, 4, 1), dt.date(2023, 3, 1), dt.date(2023, 2, 1)
 FORMULA_ID = "=1+2"  # a person id a spreadsheet would run as a formula

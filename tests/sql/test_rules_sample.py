@@ -14,8 +14,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.fixlist import fixlist_frame
 from pipelines.load import load_folder
+from pipelines.publish import read_fix_list as fixlist_frame
 from tests.conftest import SAMPLE_DIR
 
 RULES = [f"DQ{i:02d}" for i in range(1, 17)]
