@@ -74,7 +74,8 @@ def test_columns_and_types(con):
     assert described == list(CATALOG_COLUMNS.items())
     assert [c for c, _ in described] == [
         "metric_id", "label_de", "label_en", "unit", "direction", "definition_de", "theme_de", "display_order",
-        "key_figure", "team_table", "goal_kind", "goal_capable", "tracked_metric_id", "signed", "protected_by"]
+        "key_figure", "team_table", "goal_kind", "goal_capable", "tracked_metric_id", "signed", "protected_by",
+        "protect"]
     frame = con.execute("SELECT * FROM metric_catalog").df()
     assert not frame.isna().any().any()  # every metric states every fact (or gets its default)
 
@@ -127,6 +128,7 @@ GOOD = {
     "id": "demo_rate", "label_de": "Demo", "label_en": "Demo", "unit": "percent", "direction": "higher_better",
     "theme_de": "Fallverläufe", "display_order": 5, "key_figure": False, "team_table": False,
     "goal_kind": "level", "protected_by": "denominator", "definition_de": "Ein Beispiel.",
+    "protect": {"numerator": {"atom": "own"}, "denominator": {"atom": "elb_stock"}, "complement": True},
 }
 
 
