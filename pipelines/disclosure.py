@@ -337,7 +337,9 @@ def _cheapest(problem: Problem, audit: _Audit, rows: Iterable[int], hidden: np.n
                 continue
             seen.add(r)
             form, _, cell = audit.rows[r]
-            if cell >= 0 and not hidden[cell] and cell not in exclude:
+            # a row with one variable publishes that variable, as other cells may too: hiding the cell alone
+            # would only move the derivation to the next one, so such a row is broken at its variable (below)
+            if cell >= 0 and len(form) > 1 and not hidden[cell] and cell not in exclude:
                 option = (problem.cells[cell].cost, [cell])
                 best = option if best is None or option < best else best
             for v in form:
