@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mapping", type=Path, help="mapping file (default: SOURCE/mapping.yaml if present)")
     p.add_argument("--json", action="store_true", help="print the load report as JSON")
 
-    from pipelines.exports import EXPORTS  # local import keeps `steering --help` fast
+    from pipelines.publish.exports import EXPORTS  # local import keeps `steering --help` fast
 
     p = sub.add_parser("export", help="write an output table as CSV")
     p.add_argument("what", choices=sorted(EXPORTS), help="which output table")
@@ -147,7 +147,7 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from pipelines.exports import PROTECTED, export
+    from pipelines.publish.exports import PROTECTED, export
 
     rows = export(args.what, _db(args, settings), args.out, team=args.team, fmt=args.format, settings=settings,
                   suppress=not args.no_suppression)
@@ -175,8 +175,8 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_targets_template(args: argparse.Namespace, settings: Settings) -> int:
-    from pipelines.exports import open_readonly
     from pipelines.goals import write_targets_template
+    from pipelines.publish.exports import open_readonly
 
     if Path(args.out).exists() and not args.force:
         raise LoadError(str(args.out), "exists; it may hold targets already and is not overwritten",

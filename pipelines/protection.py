@@ -9,7 +9,7 @@ shape and are built here. A team ``__all__`` is always the sum of the teams
 (``__unassigned__`` included).
 
 The result is one set of hidden cells for the whole snapshot and a given k, the
-same whoever looks; ``pipelines/publish.py`` blanks them.
+same whoever looks; ``pipelines/publish/`` blanks them.
 """
 
 from __future__ import annotations

@@ -245,7 +245,7 @@ def write_review(db: Path, team_id: str, month: dt.date, out: Path, *, settings:
 
     Protected like every page (``exact`` only with ``--no-suppression``, marked in the file)."""
     from pipelines.agreements import store_path
-    from pipelines.exports import open_readonly
+    from pipelines.publish.exports import open_readonly
     from pipelines.report.review_html import review_html
 
     settings = settings or load_settings()

@@ -149,7 +149,7 @@ def _cohorts(key: data.Key, filters: Filters, name: str, period: str) -> None:
         "Je Zugangsmonat", f"{name}, die letzten {min(24, len(months))} Zugangsmonate des Zeitraums; "
         "graue Felder: noch offen")),
         key="case_cohorts", config=CONFIG)
-    if "suppressed" in shown and shown["suppressed"].any():  # small cohorts show "–" (pipelines/publish.py)
+    if "suppressed" in shown and shown["suppressed"].any():  # small cohorts show "–" (pipelines/publish/)
         st.caption(explanation(data.min_cell_size()).replace("Personen", "Zugängen"))
     with st.expander("So lesen Sie die Zugangskohorten"):
         st.markdown(READ_FUNNEL)
@@ -256,8 +256,8 @@ def _paths(key: data.Key, filters: Filters, period: str) -> None:
         "Von Station zu Station", f"Zugänge aus {period_label(period)}, erstes Erreichen jeder Station")),
         key="case_sankey", config=CONFIG)
     if hidden:
-        st.caption(f"{format_number(hidden)} Übergänge mit weniger als "
-                   f"{data.min_cell_size()} Fällen sind zum Schutz der Sozialdaten ausgeblendet.")
+        st.caption(f"{format_number(hidden)} Übergänge sind zum Schutz der Sozialdaten ausgeblendet: Sie betreffen "
+                   f"weniger als {data.min_cell_size()} Fälle oder ließen sich aus den gezeigten errechnen.")
     with st.expander("So lesen Sie das Diagramm"):
         st.markdown(READ_SANKEY)
 

@@ -2,5 +2,5 @@
 
 Shared by the dashboard pages and by the files the CLI writes (``steering review``), so that
 both say the same thing in the same words. Nothing here reads a database: every function takes
-frames the read side (``pipelines/publish.py``) has already protected.
+frames the read side (``pipelines/publish/``) has already protected.
 """

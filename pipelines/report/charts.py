@@ -149,7 +149,7 @@ def pass_rate_heatmap(rates: pd.DataFrame, rule_labels: dict[str, str], team_lab
             z_row.append(rate)
             hidden = row is not None and bool(row.get("suppressed", False))
             t_row.append("–" if hidden else "" if rate is None else format_number(rate, 1))
-            if hidden:  # too few records checked to show (pipelines/publish.py)
+            if hidden:  # too few records checked to show (pipelines/publish/)
                 h_row.append(f"{team_labels.get(team, team)}<br>{rule} {rule_labels.get(rule, '')}<br>"
                              f"{SUPPRESSED_HOVER}")
             elif rate is None:
@@ -301,7 +301,7 @@ def cohort_heatmap(cohorts: pd.DataFrame, *, title: str) -> go.Figure:
                 z_row.append(None)
                 t_row.append("–")
                 h_row.append(f"{label}: keine Zugänge")
-            elif bool(cell.get("suppressed", False)):  # too few entries to show (pipelines/publish.py)
+            elif bool(cell.get("suppressed", False)):  # too few entries to show (pipelines/publish/)
                 z_row.append(None)
                 t_row.append("–" if show_text else "")
                 h_row.append(f"{label}: {SUPPRESSED_HOVER}")

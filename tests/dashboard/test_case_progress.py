@@ -4,7 +4,7 @@ The hand-built history is the one of tests/sql/test_case_events.py (Datenstand
 30.06.2024, so the sidebar's latest month is June 2024); every expected figure
 below is worked out from its docstring, each with its reason. Its cohorts are
 single persons, so small-cell suppression (privacy.min_cell_size, tested with
-pipelines/suppression.py) is turned off for it: ``min_cell_size=1``.
+pipelines/publish/) is turned off for it: ``min_cell_size=1``.
 """
 
 from __future__ import annotations
@@ -30,11 +30,13 @@ READ = ["So lesen Sie die Zugangskohorten", "So lesen Sie die Kurve", "So lesen 
         "So lesen Sie das Diagramm"]
 
 
-def page(db: Path, min_cell_size: int | None = None, **params: str) -> AppTest:
+def page(db: Path, min_cell_size: int | None = None, user: str | None = None, **params: str) -> AppTest:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("STEERING_DATABASE_PATH", str(db))
         if min_cell_size is not None:
             mp.setenv("STEERING_PRIVACY_MIN_CELL_SIZE", str(min_cell_size))
+        if user is not None:
+            mp.setenv("STEERING_DEMO_USER", user)
         at = AppTest.from_file(APP, default_timeout=30)
         at.query_params.update(params)
         at.run()
@@ -170,7 +172,7 @@ def test_every_team_of_the_sample_renders_with_the_tables_figures(sample: Path) 
 def test_small_groups_are_suppressed_with_the_default_minimum(hand: Path) -> None:
     """min_cell_size 5: Team Zwei has 3 cases -> '–'; Team Eins (5) is hidden too, or 8 - 5 would give
     Team Zwei away; the job center (8) stays. The team's curve and Sankey links under 5 cases are not drawn."""
-    at = page(hand, min_cell_size=5, team="T1", zugang="all")
+    at = page(hand, min_cell_size=5, user="manager", team="T1", zugang="all")
     table = at.dataframe[0].value.set_index("Team")
     assert table.loc["Team Zwei (T2)"].tolist() == ["–"] * 6
     assert table.loc["Team Eins (T1)"].tolist() == ["–"] * 6
@@ -179,6 +181,6 @@ def test_small_groups_are_suppressed_with_the_default_minimum(hand: Path) -> Non
     assert "Team Eins (T1)" not in names and any("Jobcenter gesamt" in (n or "") for n in names)
     captions = " ".join(c.value for c in at.caption)
     assert "Die Kurve des Teams wird nicht gezeigt" in captions
-    assert "Übergänge mit weniger als 5 Fällen sind zum Schutz der Sozialdaten ausgeblendet" in captions
+    assert "Übergänge sind zum Schutz der Sozialdaten ausgeblendet: Sie betreffen weniger als 5 Fälle" in captions
     sankey = spec(at, "case_sankey")["data"][0]
     assert min(array(sankey["link"]["value"])) >= 5

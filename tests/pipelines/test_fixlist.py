@@ -19,11 +19,11 @@ import pytest
 from openpyxl import load_workbook
 
 from pipelines.errors import LoadError
-from pipelines.exports import export
 from pipelines.fixlist import COLUMNS
 from pipelines.load import load_folder
 from pipelines.publish import Snapshot, Viewer
 from pipelines.publish import read_fix_list as fixlist_frame
+from pipelines.publish.exports import export
 from tests.conftest import write_canonical
 
 

@@ -13,8 +13,8 @@ import pytest
 from openpyxl import Workbook
 
 from pipelines.errors import LoadError
-from pipelines.exports import export
 from pipelines.load import load_folder
+from pipelines.publish.exports import export
 from tests.conftest import ROOT, tiny_job_center, write_canonical
 
 

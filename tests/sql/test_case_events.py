@@ -32,8 +32,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.exports import export
 from pipelines.load import load_folder
+from pipelines.publish.exports import export
 from pipelines.sqlmodels import SQL_DIR, discover, duplicate_grain_rows
 from tests.conftest import write_canonical
 

@@ -5,7 +5,7 @@ same snapshot are byte-identical. Text cells that a spreadsheet would run as a
 formula (starting with ``=``, ``+``, ``-``, ``@``) get a leading apostrophe.
 
 Privacy (docs/datenschutz.md): ``metrics``, ``dq`` and ``goals`` come from the read side
-(``pipelines/publish.py``) and leave the cells its protection hides empty (
+(``pipelines/publish/``) and leave the cells its protection hides empty (
 ``--no-suppression`` turns that off for an analyst's own work); ``events`` and
 ``findings`` carry keyed pseudonyms instead of person, case and record ids
 (``pipelines/pseudonyms.py``) and refuse to run without a key.
