@@ -159,26 +159,37 @@ class _Audit:
         self._components()
 
     def _peel(self) -> None:
+        """Solve what can be solved by hand: a row with one unknown left gives it; a sum of counts (every
+        coefficient positive) whose unknown part is 0 makes each of those counts 0 (counts are never negative).
+        Repeated until nothing changes."""
         by_var: dict[int, list[int]] = defaultdict(list)
         unknown = []
         for r, (form, _, _) in enumerate(self.rows):
             for v in form:
                 by_var[v].append(r)
             unknown.append(len(form))
-        queue = [r for r, n in enumerate(unknown) if n == 1]
+
+        def learn(var: int, value: float, r: int, queue: list[int]) -> None:
+            self.known[var] = value
+            self.source[var] = r
+            for other in by_var[var]:
+                unknown[other] -= 1
+                if unknown[other] >= 1:
+                    queue.append(other)
+
+        queue = list(range(len(self.rows)))
         while queue:
             r = queue.pop()
             form, value, _ = self.rows[r]
             rest = [v for v in form if v not in self.known]
-            if len(rest) != 1:
+            if not rest:
                 continue
-            var = rest[0]
-            self.known[var] = (value - sum(c * self.known[v] for v, c in form.items() if v != var)) / form[var]
-            self.source[var] = r
-            for other in by_var[var]:
-                unknown[other] -= 1
-                if unknown[other] == 1:
-                    queue.append(other)
+            remainder = value - sum(c * self.known[v] for v, c in form.items() if v in self.known)
+            if len(rest) == 1:  # (a share's value is NaN: it is still determined, its size does not matter)
+                learn(rest[0], remainder / form[rest[0]], r, queue)
+            elif np.isfinite(remainder) and abs(remainder) < TOL and all(form[v] > 0 for v in rest):
+                for v in rest:
+                    learn(v, 0.0, r, queue)
 
     def reduce(self, form: Form, value: float | None) -> tuple[Form, float | None]:
         rest = {v: c for v, c in form.items() if v not in self.known}

@@ -56,7 +56,8 @@ class Protection:
     dq_score: set[tuple]  # (team_id, month)
     goal_status: set[tuple]  # (year, team_id, metric_id)
     case_cohorts: set[tuple]  # (team_id, cohort_month, step)
-    survival_summary: set[tuple]  # (team_id, period)
+    survival_summary: set[tuple]  # (team_id, period): cases and everything
+    survival_integrations: set[tuple]  # (team_id, period): integrations and the Kaplan-Meier figures
     case_variants: set[tuple]  # (team_id, period, variant)
     case_transitions: set[tuple]  # (team_id, period, step, from_stage, to_stage)
     primary: set[tuple]  # (kind, *key) of the cells hidden for their own size (the rest: complementary)
@@ -78,11 +79,14 @@ class _Builder:
         self.specs = {m: json.loads(p) if isinstance(p, str) else (p or {})
                       for m, p in zip(tables.catalog["metric_id"], tables.catalog["protect"], strict=True)}
 
-    def members(self, team: str) -> list[str]:
-        return self.teams if team == ALL else [team]
+    def members(self, team: str, pool: list[str] | None = None) -> list[str]:
+        """The teams a figure of ``team`` adds up: itself, or for ``__all__`` every team (of ``pool``: a table
+        that has rows only for teams with cases says by a missing row that a team has none)."""
+        return (self.teams if pool is None else pool) if team == ALL else [team]
 
-    def sum_form(self, atom: str, team: str, months: list[pd.Timestamp], coef: float = 1.0) -> list:
-        return [((atom, t, m), coef) for t in self.members(team) for m in months]
+    def sum_form(self, atom: str, team: str, months: list[pd.Timestamp], coef: float = 1.0,
+                 pool: list[str] | None = None) -> list:
+        return [((atom, t, m), coef) for t in self.members(team, pool) for m in months]
 
     # --- metrics --------------------------------------------------------------------------------------------
 
@@ -173,24 +177,20 @@ class _Builder:
         return cells, score_cells, pd.DataFrame(score_keys, columns=["team_id", "month"])
 
     def insiders(self, results: pd.DataFrame, stock: set[str]) -> set[tuple]:
-        """(rule, month) of the fix list's months where the job center's count, less one team's, is 1 to k-1.
+        """(rule, month) where the job center's count, less one team's, is 1 to k-1.
 
-        A team knows its own findings exactly (its fix list), so it could work out the other teams' findings
-        together from the job center's count; there the job center's cell is hidden.
+        A team knows its own records (its fix list; its own quality figures are shown to it exactly), so it
+        could work out the other teams' counts together from the job center's; there the job center's cell is
+        hidden.
         """
-        months = sorted({_month(m) for m in results["month"]})
-        if not months:
-            return set()
-        last = months[-1]
-        window = results.assign(month=results["month"].map(_month))
-        window = window[(window["month"] == last) | (~window["rule_id"].isin(stock)
-                                                     & (window["month"] > last - pd.DateOffset(months=3)))]
         out = set()
-        for (rule, month), part in window.groupby(["rule_id", "month"]):
-            total = part.loc[part["team_id"] == ALL, "failed"].sum()
-            others = total - part.loc[part["team_id"] != ALL, "failed"]
-            if ((others > 0) & (others < self.k)).any():
-                out.add((rule, month))
+        for (rule, month), part in results.assign(month=results["month"].map(_month)).groupby(["rule_id", "month"]):
+            for column in ("failed", "checked", "passed"):
+                counts = part["checked"] - part["failed"] if column == "passed" else part[column]
+                total = counts[part["team_id"] == ALL].sum()
+                others = total - counts[part["team_id"] != ALL]
+                if ((others > 0) & (others < self.k)).any():
+                    out.add((rule, month))
         return out
 
     # --- goals ----------------------------------------------------------------------------------------------
@@ -261,14 +261,21 @@ class _Builder:
                                              [(cases, float(row.cases)), (reached, float(row.reached))],
                                              weight * 1000 + float(row.cases),
                                              [(complement, float(row.cases - row.reached))])))
-        for row in t.survival_summary.itertuples(index=False):
-            cases = p.form(self.sum_form("first_contact_14d_rate.denominator", row.team_id, period_months(row.period)))
-            integ = p.form([(("survival_integrations", tm, y), 1.0) for tm in self.members(row.team_id)
+        summary = t.survival_summary
+        pools = {period: sorted(set(part["team_id"]) - {ALL}) for period, part in summary.groupby("period")}
+        for row in summary.itertuples(index=False):
+            pool = pools[row.period]
+            cases = p.form(self.sum_form("first_contact_14d_rate.denominator", row.team_id,
+                                         period_months(row.period), pool=pool))
+            integ = p.form([(("survival_integrations", tm, y), 1.0) for tm in self.members(row.team_id, pool)
                             for y in period_years(row.period)])
-            forms = [(cases, float(row.cases)), (integ, float(row.integrations))]
             weight = RUNNING * (TOTAL if row.team_id == ALL else 1.0)
-            out["survival"].append(p.add(Cell(("survival", row.team_id, row.period), forms,
+            out["survival"].append(p.add(Cell(("survival", row.team_id, row.period), [(cases, float(row.cases))],
                                               weight * 1000 + float(row.cases))))
+            # the integrations, with the Kaplan-Meier figures that rest on them: hidden on their own
+            out["survival"].append(p.add(Cell(("survival_int", row.team_id, row.period),
+                                              [(integ, float(row.integrations))],
+                                              weight * 1000 + float(row.integrations))))
         variants = t.case_variants
         if variants is not None and not variants.empty:
             for (team, period), part in variants[variants["team_id"] != ALL].groupby(["team_id", "period"]):
@@ -347,8 +354,8 @@ def _protection(hidden: dict[str, set[tuple]], primary: set[tuple], cells: int, 
     metric = hidden["metric"] | {(team, month, "dq_score") for team, month in hidden["dq_score"]}
     return Protection(metric_values=metric, dq_results=hidden["dq"], dq_score=hidden["dq_score"],
                       goal_status=hidden["goal"], case_cohorts=hidden["cohort"], survival_summary=hidden["survival"],
-                      case_variants=hidden["variant"], case_transitions=hidden["link"], primary=primary,
-                      cells=cells, rounds=rounds)
+                      survival_integrations=hidden["survival_int"], case_variants=hidden["variant"],
+                      case_transitions=hidden["link"], primary=primary, cells=cells, rounds=rounds)
 
 
 # --- stored with the snapshot -----------------------------------------------------------------------------------
@@ -359,6 +366,7 @@ def _protection(hidden: dict[str, set[tuple]], primary: set[tuple], cells: int, 
 _FIELDS = {  # kind -> the fields of its key, in order
     "metric": ("team_id", "month", "item"), "dq": ("team_id", "month", "item"), "dq_score": ("team_id", "month"),
     "goal": ("year", "team_id", "item"), "cohort": ("team_id", "month", "item"), "survival": ("team_id", "period"),
+    "survival_int": ("team_id", "period"),
     "variant": ("team_id", "period", "item"), "link": ("team_id", "period", "step", "from_stage", "to_stage"),
 }
 _COLUMNS = {"kind": "VARCHAR", "team_id": "VARCHAR", "month": "DATE", "item": "VARCHAR", "period": "VARCHAR",
@@ -371,6 +379,7 @@ def store(con: duckdb.DuckDBPyConnection, protected: Protection, k: int) -> int:
     hidden = {"metric": {key for key in protected.metric_values if key[2] != "dq_score"},
               "dq": protected.dq_results, "dq_score": protected.dq_score, "goal": protected.goal_status,
               "cohort": protected.case_cohorts, "survival": protected.survival_summary,
+              "survival_int": protected.survival_integrations,
               "variant": protected.case_variants, "link": protected.case_transitions}
     rows = []
     for kind, keys in hidden.items():

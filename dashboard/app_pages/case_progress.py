@@ -133,6 +133,10 @@ def _cohorts(key: data.Key, filters: Filters, name: str, period: str) -> None:
     first, last = cohort_window(period, filters.month)
     cohorts = data.case_cohorts(key, (filters.team_id, data.ALL), first, last)
     own = cohorts[cohorts["team_id"] == filters.team_id]
+    if not own.empty and own["suppressed"].all() and own["cases"].isna().all():
+        st.info("Die Zugänge des Teams sind im gewählten Zeitraum so wenige, dass sie zum Schutz der Sozialdaten "
+                "nicht gezeigt werden.")
+        return
     if own.empty or own["cases"].sum() == 0:
         st.info(f"Im gewählten Zeitraum (Zugangsmonate bis {month_label(last)}) hat das Team keine Zugänge.")
         return
@@ -170,7 +174,7 @@ def _summary_table(summary: pd.DataFrame, team_ids: list[str], names: dict[str, 
             continue
         r = indexed.loc[team_id]
         if r.get("suppressed", False):  # fewer cases than privacy.min_cell_size (dashboard/data.py)
-            rows.append({"Team": team_label(team_id, names), "Fälle": "–", "Integrationen": "–",
+            rows.append({"Team": team_label(team_id, names), "Fälle": format_number(r["cases"]), "Integrationen": "–",
                          "Median bis Integration": "–", "nach 6 Monaten": "–", "nach 12 Monaten": "–",
                          "nach 24 Monaten": "–"})
             continue
@@ -189,12 +193,12 @@ def _survival(key: data.Key, filters: Filters, name: str, period: str) -> None:
     st.subheader("Zeit bis zur Integration")
     curves = data.survival_curves(key, (filters.team_id, data.ALL), period)
     own = curves[curves["team_id"] == filters.team_id]
-    if own.empty:
+    summary = data.survival_summary(key, period)
+    hidden = set(summary.loc[summary["suppressed"], "team_id"])
+    if own.empty and filters.team_id not in hidden:
         st.info("Für das Team gibt es im gewählten Zeitraum keine Fälle.")
         return
     center = curves[curves["team_id"] == data.ALL]
-    summary = data.survival_summary(key, period)
-    hidden = set(summary.loc[summary["suppressed"], "team_id"])
     lines = [("Jobcenter gesamt", center, charts.PALETTE["center"])]
     if filters.team_id not in hidden:
         lines.insert(0, (name, own, charts.PALETTE["team"]))

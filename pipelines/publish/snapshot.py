@@ -255,8 +255,10 @@ class Snapshot:
             return None
         out = self._dq.copy()
         out = out[out["team_id"].map(viewer.may_see)].reset_index(drop=True)
+        # a team that may see its fix list knows its findings record by record: its own counts are no secret to
+        # it (the job center's cells are protected against that knowledge, pipelines/protection.py "insiders")
         hidden = set() if viewer.exact else self.protection.dq_results
-        mask = np.fromiter(((t, pd.Timestamp(m), r) in hidden for t, m, r in zip(
+        mask = np.fromiter(((t, pd.Timestamp(m), r) in hidden and t not in viewer.fixlists for t, m, r in zip(
             out["team_id"], out["month"], out["rule_id"], strict=True)), bool, len(out))
         for col in ("checked", "failed"):
             out[col] = out[col].astype("float64").mask(mask)
@@ -398,12 +400,13 @@ class Snapshot:
             return None
         frame = self._cases["survival_summary"]
         frame = frame[(frame["period"] == period) & frame["team_id"].map(viewer.may_see)].copy()
-        hidden = set() if viewer.exact else self.protection.survival_summary
-        mask = np.fromiter(((t, period) in hidden for t in frame["team_id"]), bool, len(frame))
-        figures = [c for c in frame.columns if c not in ("team_id", "period")]
-        for col in figures:
-            frame[col] = frame[col].astype("float64").mask(mask)
-        frame["suppressed"] = mask
+        cases = set() if viewer.exact else self.protection.survival_summary
+        integrations = set() if viewer.exact else self.protection.survival_integrations
+        mask = np.fromiter(((t, period) in cases for t in frame["team_id"]), bool, len(frame))
+        few = mask | np.fromiter(((t, period) in integrations for t in frame["team_id"]), bool, len(frame))
+        for col in [c for c in frame.columns if c not in ("team_id", "period")]:
+            frame[col] = frame[col].astype("float64").mask(mask if col == "cases" else few)
+        frame["suppressed"] = few  # no curve, no shares, no median
         return _mark(frame.sort_values("team_id").reset_index(drop=True), viewer.exact)
 
     def survival_curves(self, viewer: Viewer, team_ids: tuple[str, ...], period: str) -> pd.DataFrame | None:
@@ -419,7 +422,7 @@ class Snapshot:
             ["team_id", "day"])
         if viewer.exact:
             return _mark(curves.reset_index(drop=True), True)
-        hidden = self.protection.survival_summary
+        hidden = self.protection.survival_summary | self.protection.survival_integrations
         parts = []
         for team, part in curves.groupby("team_id", sort=True):
             if (team, period) in hidden:

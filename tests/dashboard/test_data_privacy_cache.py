@@ -7,8 +7,10 @@ minimum would keep showing cells the new setting hides until the app restarts.
 from __future__ import annotations
 
 import pytest
+import streamlit as st
 
 from dashboard import data
+from pipelines.access import User
 from pipelines.load import load_folder
 from tests.conftest import tiny_job_center, write_canonical
 
@@ -24,6 +26,7 @@ def key(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.mark.parametrize("reader", ["month_values", "dq_pass_rates", "team_review"])
 def test_a_changed_minimum_applies_without_a_restart(key, monkeypatch: pytest.MonkeyPatch, reader: str) -> None:
+    st.session_state["_user"] = User(login="leitung", role="manager")  # what auth.current_user admits
     month = data.months(key)[-1]
     team = sorted(t for t in data.teams(key)["team_id"] if not t.startswith("__"))[0]
 

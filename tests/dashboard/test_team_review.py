@@ -15,6 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipelines import agreements
+from pipelines.publish import Snapshot, Viewer
 from pipelines.review import pick, score_metrics
 from tests.conftest import ROOT, run_cli
 from tests.dashboard.demo_center import build_database
@@ -131,8 +132,16 @@ def test_page_shows_what_went_well_with_numbers_and_records_agreements(db: Path)
 @pytest.mark.skipif(not Path("/usr/bin/chromium").is_file() or not shutil.which("pdftotext"),
                     reason="needs Debian's chromium and pdftotext")
 def test_review_export_as_offline_html_and_as_pdf(db: Path, tmp_path: Path) -> None:
-    team, name = sql(db, "SELECT team_id, team_name FROM staging.teams ORDER BY team_id LIMIT 1 OFFSET 1")[0]
     month = latest(db)
+    con = duckdb.connect(str(db), read_only=True)
+    try:  # the review is protected like every page: take a team whose stock and rate are shown
+        snapshot = Snapshot(con.cursor, 5)
+        shown = snapshot.month_values(Viewer("manager", frozenset(snapshot.teams()["team_id"])), month)
+        shown = shown[shown["metric_id"].isin(["elb_stock", "integration_rate_12m"])].groupby("team_id")["value"]
+        team = sorted(t for t, n in shown.count().items() if n == 2 and t != "__all__")[0]
+    finally:
+        con.close()
+    name = sql(db, "SELECT team_name FROM staging.teams WHERE team_id = ?", [team])[0][0]
     html = tmp_path / "review.html"
     result = run_cli("review", "--team", team, "--month", f"{month:%Y-%m}", "--out", str(html), "--db", str(db))
     assert result.returncode == 0, result.stderr

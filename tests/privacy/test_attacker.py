@@ -164,10 +164,13 @@ def case_equations(eq: Equations, snapshot: Snapshot, viewer: Viewer, teams: lis
     for period in periods:
         shown = snapshot.survival_summary(viewer, period)
         true = snapshot.survival_summary(exact, period).set_index("team_id")
+        present = sorted(set(snapshot._cases["survival_summary"].query("period == @period")["team_id"]) - {ALL})
         for row in shown.itertuples(index=False):
-            cases = eq.atoms("first_contact_14d_rate.denominator", row.team_id, period_months(period))
+            members = present if row.team_id == ALL else [row.team_id]  # no row: no cases
+            cases = [(("first_contact_14d_rate.denominator", t, m), 1.0) for t in members
+                     for m in period_months(period)]
             eq.add(cases, row.cases, true.loc[row.team_id, "cases"], f"survival cases {row.team_id} {period}")
-            eq.add([(("survival_integrations", t, y), 1.0) for t in eq.members(row.team_id) for y in years(period)],
+            eq.add([(("survival_integrations", t, y), 1.0) for t in members for y in years(period)],
                    row.integrations, true.loc[row.team_id, "integrations"],
                    f"survival integrations {row.team_id} {period}")
         for team in teams:
@@ -225,11 +228,33 @@ def todo_equations(eq: Equations, snapshot: Snapshot, viewer: Viewer, teams: lis
 # --- the solver ------------------------------------------------------------------------------------------------
 
 def recovered(eq: Equations) -> list[str]:
-    """Labels of hidden figures about 1 to K-1 persons that the visible equations determine."""
-    visible = [(f, v) for f, v, _, _ in eq.rows if pd.notna(v)]
+    """Labels of hidden figures about 1 to K-1 persons that the visible equations determine.
+
+    First by hand, as an analyst would: an equation with one unknown left gives it, and a sum of counts that
+    leaves nothing over makes each of them 0 (repeated until nothing changes). Then whatever is left, block
+    by block: a figure is determined when its form lies in the row space of the remaining equations (SVD).
+    """
+    visible = [(dict(f), v) for f, v, _, _ in eq.rows if pd.notna(v)]
     targets = [(f, label) for f, v, t, label in eq.rows
                if pd.isna(v) and 0 < abs(t) < K and (all(c > 0 for c in f.values()) or "complement" in label
                                                      or "passed" in label or "not reached" in label)]
+    known: dict = {}
+    changed = True
+    while changed:  # one unknown left: solved; a sum of counts with nothing left over: each count is 0
+        changed = False
+        for form, value in visible:
+            rest = [k for k in form if k not in known]
+            if not rest:
+                continue
+            left = value - sum(c * known[k] for k, c in form.items() if k in known)
+            if len(rest) == 1:
+                known[rest[0]] = left / form[rest[0]]
+                changed = True
+            elif abs(left) < 1e-9 and all(form[k] > 0 for k in rest):
+                known.update(dict.fromkeys(rest, 0.0))
+                changed = True
+    reduced = [{k: c for k, c in f.items() if k not in known} for f, _ in visible]
+    reduced = [f for f in reduced if len(f) >= 2]
     parent: dict = {}
 
     def find(x):
@@ -239,21 +264,21 @@ def recovered(eq: Equations) -> list[str]:
             x = parent[x]
         return x
 
-    for form, _ in visible:
+    for form in reduced:
         first = next(iter(form))
         for key in form:
             parent[find(key)] = find(first)
     blocks: dict = defaultdict(list)
-    for form, _ in visible:
+    for form in reduced:
         blocks[find(next(iter(form)))].append(form)
     bases: dict = {}
     out = []
     for form, label in targets:
-        roots = {find(key) if key in parent else None for key in form}
-        if None in roots:
-            continue  # a count no visible figure mentions
-        ok = True
-        for root in roots:
+        rest = {k: c for k, c in form.items() if k not in known}
+        if any(k not in parent for k in rest):
+            continue  # a count no remaining equation mentions
+        determined = True
+        for root in {find(k) for k in rest}:
             if root not in bases:
                 cols = sorted({k for f in blocks[root] for k in f}, key=str)
                 index = {k: j for j, k in enumerate(cols)}
@@ -265,13 +290,13 @@ def recovered(eq: Equations) -> list[str]:
                 bases[root] = (index, vt[s > 1e-9 * max(1.0, s.max())])
             index, basis = bases[root]
             t = np.zeros(len(index))
-            for k, c in form.items():
+            for k, c in rest.items():
                 if find(k) == root:
                     t[index[k]] = c
             if np.linalg.norm(t - basis.T @ (basis @ t)) > 1e-6 * max(1.0, np.linalg.norm(t)):
-                ok = False
+                determined = False
                 break
-        if ok:
+        if determined:
             out.append(label)
     return out
 
@@ -307,7 +332,8 @@ def primary_only(protection: Protection) -> Protection:
     keep = protection.primary
     pick = {kind: {key for key in getattr(protection, attr) if (kind, *key) in keep} for kind, attr in (
         ("metric", "metric_values"), ("dq", "dq_results"), ("dq_score", "dq_score"), ("goal", "goal_status"),
-        ("cohort", "case_cohorts"), ("survival", "survival_summary"), ("variant", "case_variants"),
+        ("cohort", "case_cohorts"), ("survival", "survival_summary"), ("survival_int", "survival_integrations"),
+        ("variant", "case_variants"),
         ("link", "case_transitions"))}
     from pipelines.protection import _protection
 
