@@ -258,7 +258,8 @@ class Snapshot:
         # a team that may see its fix list knows its findings record by record: its own counts are no secret to
         # it (the job center's cells are protected against that knowledge, pipelines/protection.py "insiders")
         hidden = set() if viewer.exact else self.protection.dq_results
-        mask = np.fromiter(((t, pd.Timestamp(m), r) in hidden and t not in viewer.fixlists for t, m, r in zip(
+        own = viewer.fixlists if viewer.role == "team" else frozenset()
+        mask = np.fromiter(((t, pd.Timestamp(m), r) in hidden and t not in own for t, m, r in zip(
             out["team_id"], out["month"], out["rule_id"], strict=True)), bool, len(out))
         for col in ("checked", "failed"):
             out[col] = out[col].astype("float64").mask(mask)

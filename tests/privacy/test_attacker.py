@@ -361,7 +361,7 @@ def test_team_member_with_its_fix_list_recovers_nothing(con) -> None:
 
 def test_the_attacker_recovers_small_figures_from_the_primary_only_pattern(con) -> None:
     snapshot = Snapshot(con.cursor, K)
-    snapshot.__dict__["_protection"] = primary_only(snapshot.protection)
+    snapshot.__dict__["protection"] = primary_only(snapshot.protection)  # cached_property
     teams = every_team(snapshot)
     found = recovered(published_equations(snapshot, Viewer("manager", teams), sorted(teams) + [ALL]))
     kinds = {label.split(" ")[0].split(".")[0] for label in found}
