@@ -264,6 +264,10 @@ def load_rejects(key: Key, run_id: int | None = None, limit: int = 5000) -> pd.D
     return snapshot(key).load_rejects(viewer(), run_id, limit)
 
 
+def suppression_rate(key: Key) -> dict[str, float]:
+    return snapshot(key).suppression_rate(viewer())
+
+
 def rejects_count(key: Key, run_id: int) -> int:
     return snapshot(key).rejects_count(viewer(), run_id)
 

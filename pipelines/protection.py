@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 
 import duckdb
 import numpy as np
@@ -65,8 +66,14 @@ class Protection:
     rounds: int = 0
 
 
+@lru_cache(maxsize=4096)
 def _month(value) -> pd.Timestamp:
     return pd.Timestamp(value).to_period("M").to_timestamp()
+
+
+@lru_cache(maxsize=4096)
+def _span(start: pd.Timestamp, end: pd.Timestamp) -> tuple[pd.Timestamp, ...]:
+    return tuple(pd.date_range(start, end, freq="MS"))
 
 
 class _Builder:
@@ -104,7 +111,7 @@ class _Builder:
             start = month.replace(month=1) - pd.DateOffset(months=1)
         else:
             start = end - pd.DateOffset(months=int(spec.get("window", 1)) - 1)
-        months = list(pd.date_range(start, end, freq="MS"))
+        months = list(_span(start, end))
         keys = self.sum_form(atom, team, months, 1.0 / len(months) if spec.get("mean") else 1.0)
         if "minus_lag" in spec:
             keys += self.sum_form(atom, team, [month - pd.DateOffset(months=int(spec["minus_lag"]))], -1.0)

@@ -49,6 +49,12 @@ def render() -> None:
     c4.metric("Zeilen geladen / abgewiesen", f"{_int(latest['rows_loaded'])} / {_int(latest['rows_rejected'])}",
               border=True)
 
+    rates = data.suppression_rate(key)
+    st.caption(f"Schutz kleiner Fallzahlen (Mindestgröße {data.min_cell_size()}): ausgeblendet sind "
+               f"{format_number(100 * rates.get('metric_values', 0.0), 1)} % der Kennzahl-Zellen der Teams und "
+               f"{format_number(100 * rates.get('dq_results', 0.0), 1)} % ihrer Prüfergebnisse – klein oder sonst "
+               "aus anderen Zahlen errechenbar (docs/datenschutz.md, Abschnitt 4).")
+
     st.subheader("Ladeläufe")
     history = pd.DataFrame({
         "Lauf": runs["run_id"].map(_int),
