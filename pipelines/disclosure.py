@@ -125,9 +125,10 @@ class _Target:
     cell: int
 
 
-def _targets(problem: Problem, hidden: np.ndarray, k: int) -> list[_Target]:
+def _targets(problem: Problem, hidden: np.ndarray, k: int, cells: Iterable[int] | None = None) -> list[_Target]:
+    """The small figures of the hidden cells (of ``cells`` only, if given)."""
     out = []
-    for i in np.flatnonzero(hidden):
+    for i in np.flatnonzero(hidden) if cells is None else sorted(cells):
         cell = problem.cells[i]
         out += [_Target(f, v, i) for f, v in _sensitive(cell, k)]
         out += [_Target(f, None, i) for f in cell.always_hidden_targets]
@@ -161,34 +162,36 @@ class _Audit:
     def _peel(self) -> None:
         """Solve what can be solved by hand: a row with one unknown left gives it; a sum of counts (every
         coefficient positive) whose unknown part is 0 makes each of those counts 0 (counts are never negative).
-        Repeated until nothing changes."""
+        Repeated until nothing changes. Each row keeps its number of unknowns and the sum of its known part."""
         by_var: dict[int, list[int]] = defaultdict(list)
-        unknown = []
         for r, (form, _, _) in enumerate(self.rows):
             for v in form:
                 by_var[v].append(r)
-            unknown.append(len(form))
+        unknown = [len(form) for form, _, _ in self.rows]
+        known_part = [0.0] * len(self.rows)
+        positive = [all(c > 0 for c in form.values()) for form, _, _ in self.rows]
+        known = self.known
 
         def learn(var: int, value: float, r: int, queue: list[int]) -> None:
-            self.known[var] = value
+            known[var] = value
             self.source[var] = r
             for other in by_var[var]:
                 unknown[other] -= 1
-                if unknown[other] >= 1:
-                    queue.append(other)
+                known_part[other] += self.rows[other][0][var] * value
+                queue.append(other)
 
         queue = list(range(len(self.rows)))
         while queue:
             r = queue.pop()
-            form, value, _ = self.rows[r]
-            rest = [v for v in form if v not in self.known]
-            if not rest:
+            if unknown[r] == 0:
                 continue
-            remainder = value - sum(c * self.known[v] for v, c in form.items() if v in self.known)
-            if len(rest) == 1:  # (a share's value is NaN: it is still determined, its size does not matter)
-                learn(rest[0], remainder / form[rest[0]], r, queue)
-            elif np.isfinite(remainder) and abs(remainder) < TOL and all(form[v] > 0 for v in rest):
-                for v in rest:
+            form, value, _ = self.rows[r]
+            remainder = value - known_part[r]
+            if unknown[r] == 1:  # (a share's value is NaN: it is still determined, its size does not matter)
+                var = next(v for v in form if v not in known)
+                learn(var, remainder / form[var], r, queue)
+            elif positive[r] and np.isfinite(remainder) and abs(remainder) < TOL:
+                for v in [v for v in form if v not in known]:
                     learn(v, 0.0, r, queue)
 
     def reduce(self, form: Form, value: float | None) -> tuple[Form, float | None]:
@@ -425,15 +428,22 @@ def _protect_one(problem: Problem, k: int, max_rounds: int, debug: bool) -> Resu
     hidden = primary.copy()
     rounds = 0
     cache: dict = {}
+    fresh = set(np.flatnonzero(hidden).tolist())  # cells hidden since the last round
+    again: set[tuple] = set()  # targets the last round found determined
     while rounds < max_rounds:
         rounds += 1
-        targets = _targets(problem, hidden, k)
+        # Hiding only takes knowledge away: a target the visible cells did not determine stays undetermined, so
+        # a round checks the targets of newly hidden cells and those it had to repair, not all of them again.
+        targets = [t for t in _targets(problem, hidden, k, fresh | {cell for cell, _ in again})
+                   if t.cell in fresh or (t.cell, id(t.form)) in again]
         audit = _Audit(problem, hidden, cache, {v for t in targets for v in t.form})
         units = _unit_cells(problem, hidden)
         var_cost = {v: sum(problem.cells[c].cost for c in cells) for v, cells in units.items()}
         to_hide: set[int] = set()
-        for rows in audit.determined([t.form for t in targets]):
+        again = set()
+        for target, rows in zip(targets, audit.determined([t.form for t in targets]), strict=True):
             if rows is not None:
+                again.add((target.cell, id(target.form)))
                 to_hide.update(_cheapest(problem, audit, rows, hidden, units, var_cost, to_hide))
         for rest, value, r in audit.remainders:  # remainders of visible sums
             if small(value, k) and (all(c > 0 for c in rest.values()) or all(c < 0 for c in rest.values())):
@@ -444,6 +454,7 @@ def _protect_one(problem: Problem, k: int, max_rounds: int, debug: bool) -> Resu
             from collections import Counter
             print(rounds, len(to_hide), Counter(problem.cells[c].key[0] for c in to_hide))
         hidden[sorted(to_hide)] = True
+        fresh = to_hide
     return Result(hidden=hidden, primary=primary, rounds=rounds)
 
 
