@@ -44,6 +44,7 @@ from pathlib import Path
 
 import yaml
 
+from pipelines import safe_yaml
 from pipelines.settings import Settings, SettingsError
 
 ROLES = ("analyst", "manager", "team")  # widest first
@@ -171,18 +172,6 @@ def _grant(entry: object, key: str, where: str) -> tuple[str, Grant]:
     return ident, Grant(role=role, teams=teams or frozenset(), units=units, name=name, where=where)
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """YAML anchors and aliases let a few lines expand into billions of entries; an access file needs none, so
-    the first one stops the parse (one pass, nothing built from it)."""
-
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
-        event = self.peek_event()
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise AccessError(f"{self.name}: YAML-Anker und -Verweise (& und *) sind in der Zugriffsdatei nicht "
-                              "erlaubt; bitte jeden Eintrag ausschreiben")
-        return super().compose_node(parent, index)
-
-
 def read_rules(path: Path) -> AccessRules:
     """The access file; a missing, unreadable or malformed file is an error (login mode fails closed)."""
     path = Path(path)
@@ -194,14 +183,12 @@ def read_rules(path: Path) -> AccessRules:
         raise AccessError(f"{path}: die Zugriffsdatei gibt es nicht") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise AccessError(f"{path}: die Zugriffsdatei lässt sich nicht lesen ({exc})") from None
-    loader = _NoAliasLoader(text)
-    loader.name = str(path)
     try:
-        parsed = loader.get_single_data() or {}
+        parsed = safe_yaml.load(text) or {}
+    except safe_yaml.YamlRefused as exc:
+        raise AccessError(f"{path}: {exc} (in der Zugriffsdatei)") from None
     except yaml.YAMLError as exc:
         raise AccessError(f"{path}: kein gültiges YAML ({exc})") from None
-    finally:
-        loader.dispose()
     if not isinstance(parsed, dict) or set(parsed) - {"users", "groups"}:
         raise AccessError(f"{path}: erwartet die Listen 'users:' und/oder 'groups:'")
     rules = AccessRules(users={}, groups={})

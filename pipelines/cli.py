@@ -15,14 +15,18 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table as RichTable
+from rich.text import Text
 
 from pipelines.errors import LoadError
 from pipelines.settings import Settings, SettingsError, load_settings
 
 EXIT_OK, EXIT_USAGE, EXIT_INPUT, EXIT_INTERNAL = 0, 2, 1, 3
 # Wide enough for the load report when output goes to a file or CI log instead of a terminal.
-out = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
-err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 120)
+# Every text that comes from data (file names, headers, values in error messages) is printed literally: no Rich
+# markup ("[/bold]" in a header would be a MarkupError), no emoji codes (":x:"), no highlighting.
+out = Console(highlight=False, markup=False, emoji=False, width=None if sys.stdout.isatty() else 120)
+err = Console(stderr=True, highlight=False, markup=False, emoji=False,
+              width=None if sys.stderr.isatty() else 120)
 
 
 def _date(text: str) -> dt.date:
@@ -105,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
                    "review": cmd_review}
         return handler[args.command](args, settings)
     except (LoadError, SettingsError) as exc:
-        err.print(f"[bold]Error:[/bold] {exc}", markup=True, soft_wrap=True)
+        err.print(Text.assemble(("Error: ", "bold"), str(exc)), soft_wrap=True)
         return EXIT_INPUT
     except KeyboardInterrupt:
         err.print("Interrupted; nothing was changed.")
@@ -125,7 +129,7 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
         report = load_folder(args.source, db, as_of=args.as_of, mapping=args.mapping, settings=settings,
                              progress=lambda msg: err.print(f"  {msg}", markup=False))
     except LoadError as exc:
-        err.print(f"[bold]Load stopped, the database is unchanged.[/bold]\n{exc}", markup=True, soft_wrap=True)
+        err.print(Text.assemble(("Load stopped, the database is unchanged.", "bold"), "\n", str(exc)), soft_wrap=True)
         return EXIT_INPUT
     except Exception as exc:  # an internal error: keep the user's data safe and say where to look
         err.print(f"Load failed with an internal error ({type(exc).__name__}: {exc}); the database is "

@@ -84,7 +84,9 @@ def write_csv(frame: pd.DataFrame, out: Path) -> None:
     german = _german(frame)
     german["Monat"] = german["Monat"].map(lambda d: d.isoformat() if isinstance(d, dt.date) else "")
     german = german.map(neutralise)
-    german.to_csv(out, index=False, encoding="utf-8", lineterminator="\n")
+    # CRLF as RFC 4180 has it: a value with a carriage return or a line feed is then quoted (with a bare LF as
+    # line end, a carriage return inside a value stayed unquoted and started a new record in Excel)
+    german.to_csv(out, index=False, encoding="utf-8", lineterminator="\r\n")
 
 
 def _put(ws: Worksheet, row: int, col: int, value: object) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from pipelines import safe_yaml
 from pipelines.contract import Table
 from pipelines.errors import LoadError
 
@@ -64,7 +65,10 @@ def read_mapping(path: Path | None, contract: dict[str, Table]) -> Mapping:
         return Mapping()
     name = path.name
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = safe_yaml.load(safe_yaml.read_text(path))
+    except safe_yaml.YamlRefused as exc:
+        raise LoadError(name, f"refused: {exc}", line=exc.line,
+                        expected="a plain mapping file (no anchors or aliases, a few levels, under 1 MB)") from None
     except UnicodeDecodeError:
         raise LoadError(name, "the mapping file is not UTF-8 text", expected="a UTF-8 YAML file") from None
     except yaml.YAMLError as exc:
