@@ -28,7 +28,7 @@ from pipelines.errors import LoadError, is_write_failure
 from pipelines.goals import validate_targets
 from pipelines.mapping import Mapping, read_mapping
 from pipelines.publish import store_protection
-from pipelines.readers import FORMATS, SourceFile, find_source_file, read_into_raw
+from pipelines.readers import FORMATS, SourceFile, find_source_file, inside, read_into_raw
 from pipelines.rejects import TableReport, q, reject_and_count
 from pipelines.runlog import LOAD_RUNS_DDL, copy_history, failures_log, log_failure, record_run
 from pipelines.settings import Settings, load_settings
@@ -127,7 +127,7 @@ def _load(source: Path, db: Path, as_of: dt.date | None, mapping_path: Path | No
         raise LoadError(str(source), "the source folder does not exist", expected="a folder with the export files")
     contract = load_contract()
     if mapping_path is None and (source / "mapping.yaml").is_file():
-        mapping_path = source / "mapping.yaml"
+        mapping_path = inside(source, source / "mapping.yaml")  # the folder's own mapping, not a link out of it
     if mapping_path is not None and not Path(mapping_path).is_file():
         raise LoadError(str(mapping_path), "the mapping file does not exist", expected="a mapping.yaml")
     mapping = read_mapping(Path(mapping_path) if mapping_path else None, contract)

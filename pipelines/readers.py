@@ -52,20 +52,35 @@ class SourceFile:
     dropped_columns: list[str] = field(default_factory=list)
 
 
+def inside(folder: Path, path: Path) -> Path:
+    """``path`` if it lies inside ``folder`` once symbolic links and ``..`` are resolved, else a LoadError.
+
+    Why: a symbolic link in the export folder (or a mapping entry ``file: ../../etc/passwd``) would make the
+    load read a foreign file and echo parts of it into error messages and the load history.
+    """
+    try:
+        path.resolve(strict=True).relative_to(folder.resolve(strict=True))
+    except (ValueError, OSError):
+        raise LoadError(path.name, "the file lies outside the source folder (a symbolic link or a path with ..);"
+                        " refused, nothing of it is read", expected=f"a regular file in {folder}") from None
+    return path
+
+
 def find_source_file(folder: Path, table: Table, mapping: TableMapping) -> Path | None:
-    """The file of a table: the mapping's ``file``, else ``<table>.<csv|txt|xlsx|parquet>``."""
+    """The file of a table: the mapping's ``file``, else ``<table>.<csv|txt|xlsx|parquet>``; never one outside
+    the folder."""
     if mapping.file:
         path = folder / mapping.file
         if not path.is_file():
             raise LoadError(mapping.file, f"the mapping names this file for table {table.name}, "
                             "but it is not in the source folder", expected=str(folder))
-        return path
+        return inside(folder, path)
     candidates = [p for p in sorted(folder.iterdir())
                   if p.is_file() and p.stem.lower() == table.name and p.suffix.lower() in FORMATS]
     if len(candidates) > 1:
         names = ", ".join(p.name for p in candidates)
         raise LoadError(names, f"several files for table {table.name}", expected="exactly one")
-    return candidates[0] if candidates else None
+    return inside(folder, candidates[0]) if candidates else None
 
 
 def checksum(path: Path) -> str:

@@ -86,3 +86,34 @@ def test_a_carriage_return_in_a_fix_list_value_is_quoted(tmp_path: Path) -> None
         rows = list(csv.reader(fh))
     assert len(rows) == 2 and rows[1][list(COLUMNS).index("raw_value")] == "'\r=6+6"
     assert b'"\'\r=6+6"' in out.read_bytes()
+
+
+@pytest.mark.parametrize("how", ["symlink", "mapping"])
+def test_a_file_outside_the_source_folder_is_refused_unread(tiny_source: Path, tmp_path: Path, how: str) -> None:
+    """(issue 15) A symlink to /etc/passwd was followed and its first line echoed into the error and, after
+    the next good load, into load_runs.message. Now nothing of a file outside the folder is read."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0:TOP-SECRET-LINE\n", encoding="utf-8")
+    contacts = tiny_source / "contacts.csv"
+    if how == "symlink":
+        contacts.unlink()
+        contacts.symlink_to(secret)
+    else:  # the mapping names a file of the folder that is a link out of it
+        contacts.unlink()
+        (tiny_source / "kontakte.csv").symlink_to(secret)
+        (tiny_source / "mapping.yaml").write_text("tables:\n  contacts:\n    file: kontakte.csv\n",
+                                                  encoding="utf-8")
+    db = tmp_path / "steering.duckdb"
+    result = run_cli("load", str(tiny_source), "--db", str(db))
+    assert result.returncode == 1 and "outside the source folder" in result.stderr, result.stderr
+    assert "TOP-SECRET" not in result.stdout + result.stderr
+    assert not db.exists()
+    for leftover in tmp_path.rglob("*.jsonl"):
+        assert "TOP-SECRET" not in leftover.read_text(encoding="utf-8")
+
+
+def test_a_symlink_inside_the_folder_is_fine(tiny_source: Path, tmp_path: Path) -> None:
+    (tiny_source / "kontakte-2026.csv").write_bytes((tiny_source / "contacts.csv").read_bytes())
+    (tiny_source / "contacts.csv").unlink()
+    (tiny_source / "contacts.csv").symlink_to(tiny_source / "kontakte-2026.csv")
+    assert run_cli("load", str(tiny_source), "--db", str(tmp_path / "ok.duckdb")).returncode == 0
