@@ -20,7 +20,7 @@ from dashboard import data
 from dashboard.widgets import Filters, current_filters, no_metrics_yet, team_label
 from pipelines.publish import explanation
 from pipelines.report import charts
-from pipelines.report.formats import format_number, month_label
+from pipelines.report.formats import format_number, month_label, plain
 
 ALL_PERIODS = "all"
 PERIOD_PARAM = "zugang"
@@ -109,7 +109,7 @@ def render() -> None:
         no_metrics_yet()
         return
     name = team_label(filters.team_id, filters.team_names)
-    st.title(f"Fallverläufe – Team {name}")
+    st.title(f"Fallverläufe – Team {plain(name)}")
     if not data.has_case_progress(key):
         st.info("Für diesen Datenstand sind die Fallverläufe noch nicht berechnet. Nach dem nächsten "
                 "`steering load` erscheinen sie hier.")
@@ -150,7 +150,7 @@ def _cohorts(key: data.Key, filters: Filters, name: str, period: str) -> None:
     months = sorted(own["cohort_month"].unique())
     shown = own[own["cohort_month"].isin(months[-24:])]
     st.plotly_chart(charts.cohort_heatmap(shown, title=charts.two_line_title(
-        "Je Zugangsmonat", f"{name}, die letzten {min(24, len(months))} Zugangsmonate des Zeitraums; "
+        "Je Zugangsmonat", f"{charts.text_of(name)}, die letzten {min(24, len(months))} Zugangsmonate des Zeitraums; "
         "graue Felder: noch offen")),
         key="case_cohorts", config=CONFIG)
     if "suppressed" in shown and shown["suppressed"].any():  # small cohorts show "–" (pipelines/publish/)

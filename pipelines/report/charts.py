@@ -10,6 +10,7 @@ German numbers (``separators=",."``; hover texts are preformatted German strings
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -49,6 +50,12 @@ def _layout(fig: go.Figure, title: str, *, height: int = 320, y_title: str | Non
     fig.update_yaxes(separatethousands=True, gridcolor="#E8ECEF")
     fig.update_layout(yaxis_title_text=y_title)
     return fig
+
+
+def text_of(value: object) -> str:
+    """Text from data (a team name) as plotly shows it literally: its labels understand a few HTML tags, so
+    ``<a href=...>`` in a team name would become a link."""
+    return html.escape(str(value), quote=False)
 
 
 def two_line_title(what: str, detail: str) -> str:
@@ -103,7 +110,7 @@ def metric_trend(team: pd.DataFrame, center: pd.DataFrame | None, *, title: str,
                           unit, shift_years=1),
         hovertemplate=HOVER))
     fig.add_trace(go.Scatter(
-        x=team["month"], y=team["value"], name=team_name, mode="lines+markers",
+        x=team["month"], y=team["value"], name=text_of(team_name), mode="lines+markers",
         line={"color": PALETTE["team"], "width": 3}, marker={"size": 5},
         customdata=_hover(team["month"], team["value"], team["numerator"], team["denominator"], unit),
         hovertemplate=HOVER))
@@ -140,6 +147,7 @@ def pass_rate_heatmap(rates: pd.DataFrame, rule_labels: dict[str, str], team_lab
     teams = list(dict.fromkeys(rates["team_id"]))
     rules = sorted(set(rates["rule_id"]))
     grid = rates.set_index(["team_id", "rule_id"])
+    team_labels = {t: text_of(label) for t, label in team_labels.items()}
     z, text, hover = [], [], []
     for team in teams:
         z_row, t_row, h_row = [], [], []
@@ -271,7 +279,7 @@ def cohort_funnel(series: list[tuple[str, pd.DataFrame, str]], *, title: str) ->
                          f"abgeschlossenen Zugangsmonaten")
         fig.add_trace(go.Bar(
             y=pooled["step_label_de"], x=[0 if s is None or pd.isna(s) else s for s in pooled["share"]],
-            name=name, orientation="h", marker={"color": color}, text=texts, textposition="outside",
+            name=text_of(name), orientation="h", marker={"color": color}, text=texts, textposition="outside",
             cliponaxis=False, customdata=hover, hovertemplate="%{customdata}<extra>%{fullData.name}</extra>"))
     _layout(fig, title, height=320)
     fig.update_layout(barmode="group", bargap=0.25)
@@ -338,13 +346,13 @@ def survival_chart(curves: list[tuple[str, pd.DataFrame, str]], *, title: str) -
         fig.add_trace(go.Scatter(x=months, y=high, mode="lines", line={"width": 0, "shape": "hv"},
                                  hoverinfo="skip", showlegend=False, legendgroup=name))
         fig.add_trace(go.Scatter(x=months, y=low, mode="lines", line={"width": 0, "shape": "hv"}, fill="tonexty",
-                                 fillcolor=_band_rgba(color, 0.18), hoverinfo="skip", name=f"{name}: 95-%-Band",
-                                 legendgroup=name, showlegend=False))
+                                 fillcolor=_band_rgba(color, 0.18), hoverinfo="skip",
+                                 name=f"{text_of(name)}: 95-%-Band", legendgroup=name, showlegend=False))
         hover = [f"nach {format_number(m, 1)} Monaten ({format_number(d)} Tagen): {format_number(s, 1)} % "
                  f"(95 %: {format_number(lo, 1)}–{format_number(hi, 1)} %)"
                  + ("" if pd.isna(r) else f"<br>{format_number(r)} Fälle noch ohne Integration und im Leistungsbezug")
                  for m, d, s, lo, hi, r in zip(months, curve["day"], share, low, high, curve["at_risk"], strict=True)]
-        fig.add_trace(go.Scatter(x=months, y=share, mode="lines", name=name, legendgroup=name,
+        fig.add_trace(go.Scatter(x=months, y=share, mode="lines", name=text_of(name), legendgroup=name,
                                  line={"color": color, "width": 2.5, "shape": "hv"}, customdata=hover,
                                  hovertemplate="%{customdata}<extra>%{fullData.name}</extra>"))
     _layout(fig, title, height=380, y_title="geschätzter Anteil mit Integration (%)")

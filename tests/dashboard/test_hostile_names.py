@@ -1,0 +1,45 @@
+"""Text from data is shown as text (issue 15): a team name that is Markdown or HTML renders as written.
+
+A team name ``![b](http://127.0.0.1:8999/beacon.png)`` was rendered as an image and fetched when the page
+opened. Now every title with data in it is escaped for Markdown, and every chart label for plotly's HTML.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pipelines.load import load_folder
+from tests.conftest import ROOT, tiny_job_center, write_canonical
+
+APP = str(ROOT / "dashboard" / "app.py")
+NAME = '![b](http://127.0.0.1:8999/beacon.png) <a href="http://127.0.0.1:8999/x">**Team**</a>'
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tables = tiny_job_center()
+    tables["teams"][0]["team_name"] = NAME
+    out = tmp_path_factory.mktemp("names") / "steering.duckdb"
+    load_folder(write_canonical(tmp_path_factory.mktemp("src"), tables), out)
+    return out
+
+
+@pytest.mark.parametrize("page", ["team", "data_quality", "case_progress", "team_review"])
+def test_a_markdown_team_name_is_shown_as_text(db: Path, page: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STEERING_DATABASE_PATH", str(db))
+    monkeypatch.setenv("STEERING_PRIVACY_MIN_CELL_SIZE", "1")
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["team"] = "T1"
+    at.run()
+    at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, at.exception
+    title = at.title[0].value
+    assert "\\!\\[b\\]" in title and "![b](" not in title and "<a href" not in title.replace("\\<", "")
+    for chart in at.get("plotly_chart"):
+        text = chart.proto.spec
+        names = [t.get("name") or "" for t in json.loads(text).get("data", [])]
+        assert not any("<a href" in n for n in names), names
