@@ -144,7 +144,7 @@ def _load(source: Path, db: Path, as_of: dt.date | None, mapping_path: Path | No
                         expected="a writable folder") from None
     _check_target(db)
     with _exclusive(db):
-        _clean_stale(db)
+        _clean_stale(db, settings)
         return _build_and_swap(source, db, files, contract, mapping, as_of, settings, progress, started)
 
 
@@ -174,8 +174,16 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _clean_stale(db: Path) -> None:
-    """Remove what a killed load left behind (its temporary snapshot and work folder)."""
+def _clean_stale(db: Path, settings: Settings) -> None:
+    """Remove what a killed load left behind (its temporary snapshot, work folder and staged archive figures).
+
+    Runs under the load's exclusive lock on ``db``: no other load of this database is running, so a staged
+    archive folder still there was left by one that died between staging and publishing.
+    """
+    archived = archive.archive_dir(db, settings)
+    if archived.is_dir():
+        for path in archived.glob(".staging-*"):
+            shutil.rmtree(path, ignore_errors=True)
     for path in db.parent.glob(f".{db.name}.building-*"):
         pid = path.name.rsplit("-", 1)[-1].removesuffix(".wal")
         if pid.isdigit() and not _pid_alive(int(pid)):

@@ -117,3 +117,15 @@ def test_a_symlink_inside_the_folder_is_fine(tiny_source: Path, tmp_path: Path) 
     (tiny_source / "contacts.csv").unlink()
     (tiny_source / "contacts.csv").symlink_to(tiny_source / "kontakte-2026.csv")
     assert run_cli("load", str(tiny_source), "--db", str(tmp_path / "ok.duckdb")).returncode == 0
+
+
+def test_staged_archive_figures_of_a_killed_load_are_cleaned_by_the_next(tiny_source: Path, tmp_path: Path) -> None:
+    """(issue 15) A kill between staging and publishing left ``archive/.staging-*`` forever."""
+    db = tmp_path / "steering.duckdb"
+    assert run_cli("load", str(tiny_source), "--db", str(db)).returncode == 0
+    left = tmp_path / "archive" / ".staging-2023-06-30-7"
+    left.mkdir(parents=True)
+    (left / "metric_values.parquet").write_bytes(b"half written")
+    assert run_cli("load", str(tiny_source), "--db", str(db)).returncode == 0
+    assert not left.exists()
+    assert not list((tmp_path / "archive").glob(".staging-*"))
