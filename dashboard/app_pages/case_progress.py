@@ -20,7 +20,7 @@ from dashboard import data
 from dashboard.widgets import Filters, current_filters, no_metrics_yet, team_label
 from pipelines.publish import explanation
 from pipelines.report import charts
-from pipelines.report.formats import format_number, month_label, plain
+from pipelines.report.formats import format_number, inline, month_label
 
 ALL_PERIODS = "all"
 PERIOD_PARAM = "zugang"
@@ -109,7 +109,7 @@ def render() -> None:
         no_metrics_yet()
         return
     name = team_label(filters.team_id, filters.team_names)
-    st.title(f"Fallverläufe – Team {plain(name)}")
+    st.title(f"Fallverläufe – Team {inline(name)}")
     if not data.has_case_progress(key):
         st.info("Für diesen Datenstand sind die Fallverläufe noch nicht berechnet. Nach dem nächsten "
                 "`steering load` erscheinen sie hier.")

@@ -15,7 +15,7 @@ from dashboard.widgets import current_filters, no_metrics_yet, team_label
 from pipelines.fixlist import COLUMNS, TABLE_LABELS
 from pipelines.publish import explanation
 from pipelines.report import charts
-from pipelines.report.formats import delta_color, format_change, format_value, month_label, plain
+from pipelines.report.formats import delta_color, format_change, format_value, inline, month_label
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -28,7 +28,7 @@ def render() -> None:
         no_metrics_yet()
         return
     name = team_label(filters.team_id, filters.team_names)
-    st.title(f"Datenqualität – Team {plain(name)}")
+    st.title(f"Datenqualität – Team {inline(name)}")
     month = filters.month
     own = data.metric_values(key, filters.team_id)
     center = data.metric_values(key, data.ALL)

@@ -13,7 +13,7 @@ import streamlit as st
 from dashboard import data
 from dashboard.widgets import current_filters, team_label
 from pipelines.report import charts
-from pipelines.report.formats import STATUS_DE, format_number, format_value, missing, month_label, plain
+from pipelines.report.formats import STATUS_DE, format_number, format_value, inline, missing, month_label
 
 STATUS_BADGE = {"on_track": "blue", "watch": "gray", "behind": "violet"}
 BACKTEST_COLUMNS = {"metric_id": "Kennzahl", "team_id": "Team", "month_position": "Prognose nach Monat",
@@ -42,7 +42,7 @@ def render() -> None:
     backtest = data.goal_backtest(key)
     for who in [data.ALL, team_id]:
         rows = this_year[this_year["team_id"] == who]
-        st.subheader(plain(team_label(who, names)) if who == data.ALL else f"Team {plain(team_label(who, names))}")
+        st.subheader(inline(team_label(who, names)) if who == data.ALL else f"Team {inline(team_label(who, names))}")
         if rows.empty:
             st.write("Für dieses Jahr ist hier kein Ziel vereinbart.")
             continue

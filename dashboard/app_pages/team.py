@@ -13,7 +13,7 @@ import streamlit as st
 from dashboard import data
 from dashboard.widgets import current_filters, no_metrics_yet, team_label
 from pipelines.report import charts
-from pipelines.report.formats import month_label, plain
+from pipelines.report.formats import inline, month_label
 
 WINDOW = 24
 
@@ -41,7 +41,7 @@ def render() -> None:
         no_metrics_yet()
         return
     name = team_label(filters.team_id, filters.team_names)
-    st.title(f"Team {plain(name)}")
+    st.title(f"Team {inline(name)}")
     st.caption(f"{WINDOW} Monate bis {month_label(filters.month)} · durchgezogen: das Team, gestrichelt: dasselbe "
                "Team ein Jahr zuvor, gepunktet: Jobcenter gesamt. Zähler und Nenner zeigt der Mauszeiger. "
                f"Lücken: Monate mit weniger als {data.min_cell_size()} Personen in der Gruppe werden zum Schutz der "

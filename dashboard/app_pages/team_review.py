@@ -23,7 +23,7 @@ from dashboard.auth import session_user
 from dashboard.widgets import current_filters, no_metrics_yet, team_label
 from pipelines import agreements
 from pipelines.publish import explanation
-from pipelines.report.formats import month_label, plain
+from pipelines.report.formats import inline, month_label
 from pipelines.report.review_html import (
     INTRO,
     NO_WATCH,
@@ -111,7 +111,7 @@ def render() -> None:
         return
     user = session_user()
     name = team_label(filters.team_id, filters.team_names)
-    st.title(f"Teamreflexion – Team {plain(name)}")
+    st.title(f"Teamreflexion – Team {inline(name)}")
     st.caption(f"{month_label(filters.month)} · {INTRO}")
     all_teams = user.role != "team"  # a team compares itself with the job center only
     compare = st.toggle("Vergleich mit anderen einblenden", key="review_compare",

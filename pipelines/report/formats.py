@@ -111,6 +111,16 @@ def month_key(month: dt.date) -> str:
 
 
 _MARKDOWN_SPECIAL = "\\`*_{}[]<>()#+-.!|~$:"
+_MARKDOWN_INLINE = "\\`*_[]<>#!|~$:"  # active inside a line: links, images, emphasis, HTML, emoji, colour, math
+
+
+def inline(text: str) -> str:
+    """Text from data set into a line of our own (``Team {name}``) so that Markdown shows it literally.
+
+    Lighter than ``plain``: parentheses, dots and dashes start nothing in the middle of a line, so a team
+    name such as "U25 Nord (T01)" stays as written in the page's source.
+    """
+    return "".join(f"\\{c}" if c in _MARKDOWN_INLINE else c for c in text.replace("\r", " ").replace("\n", " "))
 
 
 def plain(text: str) -> str:
