@@ -183,17 +183,26 @@ def _decode_pass(path: Path, encoding: str, target: Path | None) -> tuple[bool, 
     return True, None, None
 
 
-def check_line_lengths(path: Path, max_bytes: int) -> None:
-    """Refuse a file with a line longer than ``max_bytes`` before DuckDB sees it.
+def check_line_lengths(path: Path, max_bytes: int, refuse_nul: bool = False) -> None:
+    """Refuse a file with a line longer than ``max_bytes`` before DuckDB sees it, and (``refuse_nul``) one with
+    a NUL byte anywhere, naming its line.
 
     Why: DuckDB's reader drops a very long last line without an error (seen with
-    DuckDB 2.0 and a 64 MB line), which would silently lose a row.
+    DuckDB 2.0 and a 64 MB line), which would silently lose a row; a NUL byte after the first block used to be
+    stored silently inside an id. This pass reads every byte anyway.
     """
     carry = 0  # length of the line running into the current block
     lines = 0
     with path.open("rb") as fh:
         while block := fh.read(CHUNK):
-            ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
+            data = np.frombuffer(block, dtype=np.uint8)
+            if refuse_nul:
+                nul = np.flatnonzero(data == 0)
+                if len(nul):
+                    line = lines + int(np.count_nonzero(data[:nul[0]] == 10)) + 1
+                    raise LoadError(path.name, "the file contains binary data (a NUL byte), it is not a text table",
+                                    line=line, expected="a CSV text export")
+            ends = np.flatnonzero(data == 10)
             starts = np.concatenate(([-1], ends[:-1])) if len(ends) else np.array([], dtype=np.int64)
             lengths = ends - starts - 1
             if len(lengths):
@@ -268,7 +277,8 @@ def _read_csv(con: duckdb.DuckDBPyConnection, src: SourceFile, table: Table, map
     if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise LoadError(name, "the file contains binary data (NUL bytes), it is not a text table",
                         expected="a CSV text export")
-    check_line_lengths(src.path, max_line_kb * 1024)
+    utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    check_line_lengths(src.path, max_line_kb * 1024, refuse_nul=not utf16)
     src.encoding, utf8 = decode_to_utf8(src.path, mapping.encoding, encodings, work_dir)
     header_line = _first_line(utf8)
     src.delimiter = sniff_delimiter(header_line, mapping.delimiter, name)

@@ -129,3 +129,16 @@ def test_staged_archive_figures_of_a_killed_load_are_cleaned_by_the_next(tiny_so
     assert run_cli("load", str(tiny_source), "--db", str(db)).returncode == 0
     assert not left.exists()
     assert not list((tmp_path / "archive").glob(".staging-*"))
+
+
+def test_a_nul_byte_after_the_first_64_kb_stops_the_load_with_its_line(tiny_source: Path, tmp_path: Path) -> None:
+    """(issue 15) A NUL byte after the first 64 KB was stored silently inside an id."""
+    contacts = tiny_source / "contacts.csv"
+    lines = contacts.read_text(encoding="utf-8").splitlines()
+    padding = "\n".join(lines) + "\n" + "\n" * 70_000  # blank lines carry the NUL past the first 64 KB
+    contacts.write_text(padding + lines[1].replace(lines[1].split(",")[0], "C\x00X", 1) + "\n", encoding="utf-8")
+    db = tmp_path / "steering.duckdb"
+    result = run_cli("load", str(tiny_source), "--db", str(db))
+    assert result.returncode == 1 and "NUL" in result.stderr, result.stderr
+    assert f"line {len(lines) + 70_000 + 1}" in result.stderr, result.stderr
+    assert not db.exists()
