@@ -151,22 +151,19 @@ def viewer() -> Viewer:
     if not isinstance(user, User):
         return Viewer("team", frozenset())
     key = snapshot_key()
-    teams = teams_frame(key) if key else pd.DataFrame(columns=["team_id", "unit"])
-    pairs = list(zip(teams["team_id"], teams["unit"], strict=True))
+    frame = teams(key) if key else pd.DataFrame(columns=["team_id", "unit"])
+    pairs = list(zip(frame["team_id"], frame["unit"], strict=True))
     visible = frozenset(user.visible_teams(pairs)) | ({UNASSIGNED} if user.sees_every_team else frozenset())
-    fixlists = frozenset(t for t in visible if user.may_see_fixlist(t, visible, settings()))
+    current = settings()  # read once: the file is read afresh on every call
+    fixlists = frozenset(t for t in visible if user.may_see_fixlist(t, visible, current))
     exact = user.role == "analyst" and not st.session_state.get(PROTECTED_VIEW, False)
     return Viewer(user.role, visible, fixlists, exact)
 
 
 @st.cache_data(show_spinner=False)
-def teams_frame(key: Key) -> pd.DataFrame:
+def teams(key: Key) -> pd.DataFrame:
     """Teams in fixed order (by id), never ranked."""
     return snapshot(key).teams()
-
-
-def teams(key: Key) -> pd.DataFrame:
-    return teams_frame(key)
 
 
 def months(key: Key) -> list[dt.date]:

@@ -58,9 +58,6 @@ class Result:
     primary: np.ndarray  # bool per cell
     rounds: int
 
-    def hidden_keys(self, cells: list[Cell]) -> set[Hashable]:
-        return {c.key for c, h in zip(cells, self.hidden, strict=True) if h}
-
 
 class Problem:
     """Variables, cells and identities of one snapshot."""
@@ -456,11 +453,3 @@ def _protect_one(problem: Problem, k: int, max_rounds: int, debug: bool) -> Resu
         hidden[sorted(to_hide)] = True
         fresh = to_hide
     return Result(hidden=hidden, primary=primary, rounds=rounds)
-
-
-def recoverable(problem: Problem, hidden: np.ndarray, k: int) -> list[Hashable]:
-    """Keys of hidden cells whose small figures the visible cells determine (empty after ``protect``)."""
-    targets = _targets(problem, hidden, k)
-    audit = _Audit(problem, hidden, keep={v for t in targets for v in t.form})
-    return sorted({problem.cells[t.cell].key for t, rows in zip(targets, audit.determined([t.form for t in targets]),
-                                                                 strict=True) if rows is not None}, key=str)

@@ -152,7 +152,7 @@ class _Builder:
         if results is None or rules is None or results.empty:
             return [], [], pd.DataFrame(columns=["team_id", "month"])
         stock = set(rules.loc[rules["population"] == "stock", "rule_id"])
-        insiders = self.insiders(results, stock)
+        insiders = self.insiders(results)
         cells = []
         shares: dict[tuple, list] = {}
         for row in results.itertuples(index=False):
@@ -183,7 +183,7 @@ class _Builder:
             score_keys.append((team, month))
         return cells, score_cells, pd.DataFrame(score_keys, columns=["team_id", "month"])
 
-    def insiders(self, results: pd.DataFrame, stock: set[str]) -> set[tuple]:
+    def insiders(self, results: pd.DataFrame) -> set[tuple]:
         """(rule, month) where the job center's count, less one team's, is 1 to k-1.
 
         A team knows its own records (its fix list; its own quality figures are shown to it exactly), so it
