@@ -30,6 +30,7 @@ import pyarrow as pa
 from pipelines.contract import Table
 from pipelines.errors import LoadError, is_write_failure
 from pipelines.mapping import Mapping, TableMapping
+from pipelines.records import index_records, without_blank_lines
 
 FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
 DELIMITERS = [";", ",", "\t", "|"]
@@ -140,14 +141,27 @@ def map_header(src: SourceFile, header: list[str], table: Table, tmap: TableMapp
 
 
 def _raw_table_from_select(con: duckdb.DuckDBPyConnection, table: Table, positions: list[str | None],
-                           source_sql: str, params: list | None = None) -> None:
-    """Materialise raw.<table> with canonical text columns and ``_line`` in file order (header = line 1)."""
+                           source_sql: str, params: list | None = None, lines: np.ndarray | None = None) -> int:
+    """Materialise raw.<table> with canonical text columns and ``_line`` in file order (header = line 1).
+
+    ``lines`` (CSV): the start line of each record from our own count, so a value with a line break does not
+    shift the lines after it. Returns the number of rows DuckDB read.
+    """
     cols = ", ".join(f'CAST("c{i}" AS VARCHAR) AS "{name}"'
                      for i, name in enumerate(positions) if name is not None)
     con.execute(f'CREATE OR REPLACE TEMP TABLE _read AS SELECT {cols} FROM {source_sql}', params or [])
-    # insertion order is preserved (DuckDB's default), so rowid is the file order
-    con.execute(f'CREATE OR REPLACE TABLE raw."{table.name}" AS SELECT rowid + 2 AS _line, * FROM _read')
+    read = con.execute("SELECT count(*) FROM _read").fetchall()[0][0]
+    if lines is not None and read == len(lines):
+        con.register("_lines", pa.table({"_line": lines}))
+        try:  # insertion order is preserved (DuckDB's default), so positions match the file order
+            con.execute(f'CREATE OR REPLACE TABLE raw."{table.name}" AS SELECT l._line, r.* '
+                        "FROM _read r POSITIONAL JOIN _lines l")
+        finally:
+            con.unregister("_lines")
+    else:
+        con.execute(f'CREATE OR REPLACE TABLE raw."{table.name}" AS SELECT rowid + 2 AS _line, * FROM _read')
     con.execute("DROP TABLE _read")
+    return read
 
 
 # --- CSV -----------------------------------------------------------------------------------------
@@ -280,6 +294,9 @@ def _read_csv(con: duckdb.DuckDBPyConnection, src: SourceFile, table: Table, map
     utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     check_line_lengths(src.path, max_line_kb * 1024, refuse_nul=not utf16)
     src.encoding, utf8 = decode_to_utf8(src.path, mapping.encoding, encodings, work_dir)
+    index = index_records(utf8)
+    if index.blank_runs:  # DuckDB loses rows after very long runs of blank lines: it never sees them
+        utf8 = without_blank_lines(utf8, index.blank_runs, work_dir / f"{src.path.stem}.compact.csv")
     header_line = _first_line(utf8)
     src.delimiter = sniff_delimiter(header_line, mapping.delimiter, name)
     header = next(csv.reader([header_line], delimiter=src.delimiter, quotechar='"'))
@@ -289,30 +306,88 @@ def _read_csv(con: duckdb.DuckDBPyConnection, src: SourceFile, table: Table, map
               " auto_detect = false, strict_mode = true, null_padding = false, all_varchar = true,"
               " max_line_size = ?)")
     try:
-        _raw_table_from_select(con, table, positions, source,
-                               [str(utf8), src.delimiter, columns, max_line_kb * 1024])
+        read = _raw_table_from_select(con, table, positions, source,
+                                      [str(utf8), src.delimiter, columns, max_line_kb * 1024], index.lines)
     except duckdb.Error as exc:
         if is_write_failure(exc):
             raise  # a full disk or unwritable folder, not a problem of the file: load.py words it
-        raise _csv_error(name, str(exc), len(header), src.delimiter, utf8) from None
+        raise _csv_error(name, str(exc), len(header), src.delimiter, utf8, index.lines) from None
+    if read != index.count:
+        _second_opinion(con, table, name, utf8, src.delimiter, index.count, read)
 
 
-def _first_ragged_row(path: Path, n_fields: int, delimiter: str) -> tuple[int, int] | None:
-    """(line, fields) of the first row whose field count differs from the header's."""
+def _python_lines(path: Path, delimiter: str) -> list[int]:
+    """Start line of each non-empty data record as Python's csv reader sees the file (slow, exact)."""
+    lines: list[int] = []
     with path.open("r", encoding="utf-8", newline="") as fh:
         reader = csv.reader(fh, delimiter=delimiter, quotechar='"')
         next(reader, None)
+        start = reader.line_num + 1
+        for row in reader:
+            if row:
+                lines.append(start)
+            start = reader.line_num + 1
+    return lines
+
+
+def _second_opinion(con: duckdb.DuckDBPyConnection, table: Table, name: str, utf8: Path, delimiter: str,
+                    ours: int, read: int) -> None:
+    """Our fast count and DuckDB's differ: Python's csv reader decides.
+
+    The fast count opens a quoted field at every quote; a quote inside an unquoted value (``12" Zoll``) is
+    literal for DuckDB and Python, so there Python's count is the independent one and gives the lines. If it
+    differs from DuckDB's too, the load stops naming the first record where they part.
+    """
+    lines = _python_lines(utf8, delimiter)
+    if len(lines) == read:
+        con.register("_lines", pa.table({"_line": np.asarray(lines, dtype=np.int64)}))
+        try:
+            con.execute(f'CREATE OR REPLACE TABLE raw."{table.name}" AS SELECT l._line, r.* EXCLUDE (_line) '
+                        f'FROM raw."{table.name}" r POSITIONAL JOIN _lines l')
+        finally:
+            con.unregister("_lines")
+        return
+    first = table.column_names[0]
+    duck = iter(con.execute(f'SELECT "{first}" FROM raw."{table.name}" ORDER BY _line').fetchall())
+    where = None
+    with utf8.open("r", encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh, delimiter=delimiter, quotechar='"')
+        next(reader, None)
+        position = 0
+        for row in reader:
+            if not row:
+                continue
+            theirs = next(duck, (None,))[0]
+            if theirs != (row[0] or None):
+                where = lines[position]
+                break
+            position += 1
+    con.execute(f'DROP TABLE raw."{table.name}"')
+    raise LoadError(name, f"the file has {len(lines):,} records by our count ({ours:,} by the fast one), but the "
+                    f"CSV reader returned {read:,}; refused rather than lose or invent rows", line=where,
+                    expected="a CSV file whose records end with a line feed, quotes closed")
+
+
+def _first_ragged_row(path: Path, n_fields: int, delimiter: str, lines: np.ndarray) -> tuple[int, int] | None:
+    """(line, fields) of the first row whose field count differs from the header's; the line from our own
+    record index, since ``path`` may be the copy without blank lines."""
+    with path.open("r", encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh, delimiter=delimiter, quotechar='"')
+        next(reader, None)
+        records = 0
         for row in reader:
             if row and len(row) != n_fields:
-                return reader.line_num, len(row)
+                return (int(lines[records]) if records < len(lines) else reader.line_num), len(row)
+            records += bool(row)
     return None
 
 
-def _csv_error(name: str, message: str, n_fields: int, delimiter: str, path: Path) -> LoadError:
+def _csv_error(name: str, message: str, n_fields: int, delimiter: str, path: Path,
+               lines: np.ndarray) -> LoadError:
     line = re.search(r"Line:\s*(\d+)", message)
     found = re.search(r"Expected Number of Columns:\s*(\d+)\s*Found:\s*(\d+)", message)
     too_long = re.search(r"[Mm]aximum line size", message)
-    ragged = None if line or too_long else _first_ragged_row(path, n_fields, delimiter)
+    ragged = None if line or too_long else _first_ragged_row(path, n_fields, delimiter, lines)
     if too_long:
         problem = "a line is longer than load.max_line_kb allows"
     elif found:
@@ -322,6 +397,8 @@ def _csv_error(name: str, message: str, n_fields: int, delimiter: str, path: Pat
     else:
         problem = "the row cannot be read: " + message.splitlines()[0].split("Error:", 1)[-1].strip()
     where = int(line.group(1)) if line else (ragged[0] if ragged else None)
+    if line and 2 <= where < len(lines) + 2:  # DuckDB counts records (header = 1), we name the file's line
+        where = int(lines[where - 2])
     return LoadError(name, problem, line=where,
                      expected=f"{n_fields} fields separated by '{delimiter}', text with quotes in \"...\"")
 
