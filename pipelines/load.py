@@ -24,12 +24,13 @@ from pipelines import archive
 from pipelines.agreements import backup_after_load
 from pipelines.compute import compute_all
 from pipelines.contract import Table, load_contract
+from pipelines.dateranges import DateRanges, blank_implausible, derive_as_of
 from pipelines.errors import LoadError, is_write_failure
 from pipelines.goals import validate_targets
 from pipelines.mapping import Mapping, read_mapping
 from pipelines.publish import store_protection
 from pipelines.readers import FORMATS, SourceFile, find_source_file, inside, read_into_raw
-from pipelines.rejects import TableReport, q, reject_and_count
+from pipelines.rejects import TableReport, reject_and_count
 from pipelines.runlog import LOAD_RUNS_DDL, copy_history, failures_log, log_failure, record_run
 from pipelines.settings import Settings, load_settings
 from pipelines.sqlmodels import SQL_DIR, build_table, discover
@@ -281,9 +282,11 @@ def _build(con: duckdb.DuckDBPyConnection, source: Path, db: Path, files: dict[s
     for model in discover(layers=("staging",)):
         build_table(con, model)
     reports = [reject_and_count(con, run_id, contract[name], src) for name, src in files.items()]
+    ranges = DateRanges.parse(settings.load.date_ranges)
+    as_of = as_of or _derive_as_of(con, contract, ranges)
+    blank_implausible(con, run_id, [contract[name] for name in files], {r.table: r for r in reports}, ranges, as_of)
     for name in files:  # the raw text has served; free its memory before the compute
         con.execute(f'DROP TABLE raw."{name}"')
-    as_of = as_of or _derive_as_of(con, contract)
     con.execute("CREATE TABLE staging.params AS SELECT CAST(? AS DATE) AS as_of", [as_of])
     progress(f"as-of date (Datenstand): {as_of.isoformat()}")
     compute_all(con, progress=progress)
@@ -297,11 +300,9 @@ def _build(con: duckdb.DuckDBPyConnection, source: Path, db: Path, files: dict[s
                       finished_at=finished)
 
 
-def _derive_as_of(con: duckdb.DuckDBPyConnection, contract: dict[str, Table]) -> dt.date:
-    """The Datenstand: the latest ``recorded_at`` in the export."""
-    parts = [f"SELECT max(recorded_at) AS m FROM staging.{q(t.name)}"
-             for t in contract.values() if "recorded_at" in t.column_names]
-    latest = con.execute(f"SELECT max(m) FROM ({' UNION ALL '.join(parts)})").fetchall()[0][0]
+def _derive_as_of(con: duckdb.DuckDBPyConnection, contract: dict[str, Table], ranges: DateRanges) -> dt.date:
+    """The Datenstand: the latest plausible ``recorded_at`` in the export (pipelines/dateranges.py)."""
+    latest = derive_as_of(con, contract, ranges, dt.date.today())
     if latest is None:
         raise LoadError("(all files)", "no recorded_at value to derive the as-of date from",
                         expected="recorded_at values, or the option --as-of YYYY-MM-DD")

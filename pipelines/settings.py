@@ -29,6 +29,8 @@ class LoadSettings:
     max_file_mb: int = 4096
     max_line_kb: int = 1024
     encodings: list[str] = field(default_factory=lambda: ["utf-8", "cp1252"])
+    date_ranges: list[str] = field(default_factory=lambda: ["*=1990-01-01..as_of+1y",
+                                                            "persons.birth_date=1900-01-01..as_of"])
 
 
 @dataclass(frozen=True)
@@ -142,4 +144,10 @@ def load_settings(config_file: str | Path | None = None, env: dict[str, str] | N
             raw = env.get(f"STEERING_{section.upper()}_{f.name.upper()}", raw)
             values[f.name] = _coerce(raw, getattr(defaults, f.name), f"{section}.{f.name}")
         built[section] = cls(**values)
+    from pipelines.dateranges import DateRangeError, DateRanges  # here: it needs the contract, not vice versa
+
+    try:
+        DateRanges.parse(built["load"].date_ranges)
+    except DateRangeError as exc:
+        raise SettingsError(str(exc)) from None
     return Settings(**built)
