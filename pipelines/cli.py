@@ -209,7 +209,9 @@ def cmd_archive(args: argparse.Namespace, settings: Settings) -> int:
         raise LoadError("archive diff", "two Datenstände are needed", expected="steering archive diff OLD NEW")
     changes = archive.compare(folder, args.old, args.new, args.metric)
     if args.out:
-        changes.to_csv(args.out, index=False, date_format="%Y-%m-%d")
+        from pipelines.spreadsheet import neutralise_value
+
+        changes.map(neutralise_value).to_csv(args.out, index=False, date_format="%Y-%m-%d")
     out.print(f"{len(changes):,} figures differ between Datenstand {args.old} and {args.new}", soft_wrap=True)
     if not args.out and len(changes):
         out.print(changes.head(40).to_string(index=False), soft_wrap=True)

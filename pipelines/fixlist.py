@@ -39,10 +39,10 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipelines.errors import LoadError
+from pipelines.spreadsheet import FORMULA_CHARS, neutralise_value
 
 EVENT_MONTHS = 3  # the event rules' window in sql/marts/fix_list.sql, for the Excel overview's sentence
 ALL_TEAMS = "__all__"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 COLUMNS = {  # frame column (= column of the fix_list table) -> German header
     "rule_id": "Regel",
@@ -67,13 +67,6 @@ TABLE_LABELS = {
 }
 
 
-def neutralise(value: object) -> object:
-    """Text a spreadsheet would run as a formula gets a leading apostrophe (CSV)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def _german(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     out["table_name"] = out["table_name"].map(lambda t: TABLE_LABELS.get(t, t))
@@ -83,7 +76,7 @@ def _german(frame: pd.DataFrame) -> pd.DataFrame:
 def write_csv(frame: pd.DataFrame, out: Path) -> None:
     german = _german(frame)
     german["Monat"] = german["Monat"].map(lambda d: d.isoformat() if isinstance(d, dt.date) else "")
-    german = german.map(neutralise)
+    german = german.map(neutralise_value)
     # CRLF as RFC 4180 has it: a value with a carriage return or a line feed is then quoted (with a bare LF as
     # line end, a carriage return inside a value stayed unquoted and started a new record in Excel)
     german.to_csv(out, index=False, encoding="utf-8", lineterminator="\r\n")
@@ -101,7 +94,7 @@ def _put(ws: Worksheet, row: int, col: int, value: object) -> None:
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"
-        if value.startswith(FORMULA_START):
+        if value.startswith(tuple(FORMULA_CHARS)):  # a cell of its own: only its start can make a formula
             cell.quotePrefix = True
 
 

@@ -22,12 +22,12 @@ from pathlib import Path
 import duckdb
 
 from pipelines.errors import LoadError
+from pipelines.spreadsheet import neutralise
 
 ALL_TEAMS = "__all__"
 UNASSIGNED = "__unassigned__"
 FIRST_YEAR, LAST_YEAR = 2000, 2099  # a year outside is a typo (26, 20226), not a target
 TEMPLATE_DELIMITER = ";"  # German Excel opens ';' files with a double click; the loader sniffs it
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _header(columns: dict[str, str] | None, column: str) -> str:
@@ -111,7 +111,7 @@ def _text(value: str | None) -> str:
     """Label cells a spreadsheet would run as a formula get a leading apostrophe."""
     if not value:
         return ""
-    return "'" + value if value.startswith(FORMULA_START) else value
+    return neutralise(value)
 
 
 def write_targets_template(con: duckdb.DuckDBPyConnection, year: int, out: Path) -> int:
@@ -168,6 +168,6 @@ def write_targets_template(con: duckdb.DuckDBPyConnection, year: int, out: Path)
         writer = csv.writer(fh, delimiter=TEMPLATE_DELIMITER, lineterminator="\r\n")
         writer.writerow(header)
         for team_id, metric_id, team_name, label, kind, direction, unit, as_of, actual, forecast in rows:
-            writer.writerow([year, team_id, metric_id, "", _text(team_name), _text(label), kind, direction, unit,
+            writer.writerow([year, _text(team_id), metric_id, "", _text(team_name), _text(label), kind, direction, unit,
                              as_of or "", _number(actual), _number(forecast)])
     return len(rows)

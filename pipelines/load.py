@@ -30,7 +30,7 @@ from pipelines.goals import validate_targets
 from pipelines.mapping import Mapping, read_mapping
 from pipelines.publish import store_protection
 from pipelines.readers import FORMATS, SourceFile, find_source_file, inside, read_into_raw
-from pipelines.rejects import TableReport, reject_and_count
+from pipelines.rejects import TableReport, refuse_all_rejected, reject_and_count
 from pipelines.runlog import LOAD_RUNS_DDL, copy_history, failures_log, log_failure, record_run
 from pipelines.settings import Settings, load_settings
 from pipelines.sqlmodels import SQL_DIR, build_table, discover
@@ -275,7 +275,8 @@ def _build(con: duckdb.DuckDBPyConnection, source: Path, db: Path, files: dict[s
             progress(f"{name}: no file (optional), empty table")
             continue
         progress(f"reading {src.path.name} ...")
-        read_into_raw(con, src, table, mapping, settings.load.encodings, work_dir, settings.load.max_line_kb)
+        read_into_raw(con, src, table, mapping, settings.load.encodings, work_dir, settings.load.max_line_kb,
+                      settings.load.time_zone)
         detail = ", ".join(x for x in (src.format, src.encoding, f"'{src.delimiter}'" if src.delimiter else None) if x)
         progress(f"{src.path.name}: {src.rows_read:,} rows read ({detail})")
     progress("staging: typing values, checking keys")
@@ -284,7 +285,9 @@ def _build(con: duckdb.DuckDBPyConnection, source: Path, db: Path, files: dict[s
     reports = [reject_and_count(con, run_id, contract[name], src) for name, src in files.items()]
     ranges = DateRanges.parse(settings.load.date_ranges)
     as_of = as_of or _derive_as_of(con, contract, ranges)
-    blank_implausible(con, run_id, [contract[name] for name in files], {r.table: r for r in reports}, ranges, as_of)
+    loaded_tables = [contract[name] for name, src in files.items() if src is not None]
+    blank_implausible(con, run_id, loaded_tables, {r.table: r for r in reports}, ranges, as_of)
+    refuse_all_rejected(con, loaded_tables, files)
     for name in files:  # the raw text has served; free its memory before the compute
         con.execute(f'DROP TABLE raw."{name}"')
     con.execute("CREATE TABLE staging.params AS SELECT CAST(? AS DATE) AS as_of", [as_of])

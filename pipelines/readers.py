@@ -30,6 +30,7 @@ import pyarrow as pa
 from pipelines.contract import Table
 from pipelines.errors import LoadError, is_write_failure
 from pipelines.mapping import Mapping, TableMapping
+from pipelines.native_types import FLOAT, text_select
 from pipelines.records import index_records, without_blank_lines
 
 FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
@@ -93,7 +94,8 @@ def checksum(path: Path) -> str:
 
 
 def read_into_raw(con: duckdb.DuckDBPyConnection, src: SourceFile, table: Table, mapping: Mapping,
-                  encodings: list[str], work_dir: Path, max_line_kb: int = 1024) -> None:
+                  encodings: list[str], work_dir: Path, max_line_kb: int = 1024,
+                  time_zone: str = "Europe/Berlin") -> None:
     """Create ``raw.<table>`` from the file; fills in what was learned on ``src``."""
     src.size = src.path.stat().st_size
     # hashlib releases the GIL on large blocks: the checksum runs beside the reading
@@ -104,7 +106,7 @@ def read_into_raw(con: duckdb.DuckDBPyConnection, src: SourceFile, table: Table,
         elif src.format == "xlsx":
             _read_xlsx(con, src, table, mapping.for_table(table.name))
         else:
-            _read_parquet(con, src, table, mapping.for_table(table.name))
+            _read_parquet(con, src, table, mapping.for_table(table.name), time_zone)
         src.sha256 = digest.result()
     src.rows_read = con.execute(f'SELECT count(*) FROM raw."{table.name}"').fetchall()[0][0]
 
@@ -439,26 +441,26 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, src: SourceFile, table: Table, tm
     try:
         sheet_names = {s.lower(): s for s in wb.sheetnames}
         ws = wb[sheet_names.get(table.name, wb.sheetnames[0])]
-        rows = ws.iter_rows(values_only=True)
-        header_row = next(rows, None)
+        header_row = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), None)
         if header_row is None:
             raise LoadError(name, "the sheet is empty, it has not even a header row",
                             expected=f"the header of table {table.name}")
         header = [str(h) if h is not None else "" for h in header_row]
         positions = map_header(src, header, table, tmap)
-        names = [f"c{i}" for i in range(len(header))]
-        schema = pa.schema([(n, pa.string()) for n in names])
+        # only the contract's columns are read: openpyxl pads every row to the widest one, so a header of
+        # 16,384 columns made each row 16,384 cells (10 x slower)
+        wanted = [i for i, p in enumerate(positions) if p is not None]
+        schema = pa.schema([(f"c{i}", pa.string()) for i in wanted])
         batches: list[pa.RecordBatch] = []
-        buffer: list[list[str | None]] = [[] for _ in names]
+        buffer: list[list[str | None]] = [[] for _ in wanted]
         count = 0
-        for row in rows:
-            cells = list(row[: len(names)]) + [None] * (len(names) - len(row))
-            for i, value in enumerate(cells):
-                buffer[i].append(_cell_text(value))
+        for row in ws.iter_rows(min_row=2, max_col=wanted[-1] + 1, values_only=True):
+            for slot, i in enumerate(wanted):
+                buffer[slot].append(_cell_text(row[i]) if i < len(row) else None)
             count += 1
             if count % 100_000 == 0:
                 batches.append(pa.record_batch(buffer, schema=schema))
-                buffer = [[] for _ in names]
+                buffer = [[] for _ in wanted]
         batches.append(pa.record_batch(buffer, schema=schema))
     finally:
         wb.close()
@@ -472,14 +474,34 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, src: SourceFile, table: Table, tm
 
 # --- Parquet -------------------------------------------------------------------------------------
 
-def _read_parquet(con: duckdb.DuckDBPyConnection, src: SourceFile, table: Table, tmap: TableMapping) -> None:
+def _read_parquet(con: duckdb.DuckDBPyConnection, src: SourceFile, table: Table, tmap: TableMapping,
+                  time_zone: str) -> None:
+    """Typed columns become the text a CSV export would hold, where that loses nothing (native_types.py)."""
     name = src.path.name
     try:
-        header = [r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(src.path)]).fetchall()]
+        described = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(src.path)]).fetchall()
     except duckdb.Error as exc:
         raise LoadError(name, f"not a readable Parquet file ({str(exc).splitlines()[0]})",
                         expected="a Parquet file") from None
+    header = [r[0] for r in described]
     positions = map_header(src, header, table, tmap)
-    selects = ", ".join(f'"{h.replace(chr(34), chr(34) * 2)}" AS "c{i}"' for i, h in enumerate(header))
+    types = {c.name: c.type for c in table.columns}
+    columns = [(h, str(r[1]), types[p] if p else None, f'"c{i}"')
+               for i, (h, r, p) in enumerate(zip(header, described, positions, strict=True))]
+    for h, source_type, contract_type, _ in columns:
+        if contract_type == "str" and FLOAT.match(source_type):
+            _refuse_fractions(con, src, h, source_type)
+    selects = ", ".join(text_select(name, columns, time_zone))
     _raw_table_from_select(con, table, positions,
                            f"(SELECT {selects} FROM read_parquet(?))", [str(src.path)])
+
+
+def _refuse_fractions(con: duckdb.DuckDBPyConnection, src: SourceFile, header: str, source_type: str) -> None:
+    """An id stored as a float is read as its whole number; one with a fraction is no id of ours."""
+    x = '"' + header.replace('"', '""') + '"'
+    row = con.execute(f"SELECT min(n) FROM (SELECT row_number() OVER () AS n, {x} AS v FROM read_parquet(?))"
+                      " WHERE v <> trunc(v)", [str(src.path)]).fetchall()[0][0]
+    if row is not None:
+        raise LoadError(src.path.name, f"the column has the type {source_type} and a value with a fraction, "
+                        "which is no identifier", line=int(row) + 1, column=header,
+                        expected="whole numbers or text")

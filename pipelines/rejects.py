@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from pipelines.contract import TYPE_EXPECTATION, Table
+from pipelines.errors import LoadError
 from pipelines.readers import SourceFile
 
 
@@ -88,3 +89,30 @@ def reject_and_count(con: duckdb.DuckDBPyConnection, run_id: int, table: Table,
                        encoding=src.encoding if src else None, delimiter=src.delimiter if src else None,
                        rows_read=read, rows_loaded=loaded, rows_rejected=rejected, values_blanked=blanked,
                        dropped_columns=list(src.dropped_columns) if src else [])
+
+
+def refuse_all_rejected(con: duckdb.DuckDBPyConnection, tables: list[Table],
+                        files: dict[str, SourceFile | None]) -> None:
+    """Stop the load when every value of a typed column was unreadable or implausible.
+
+    Why: one bad value is the export's problem and is listed; a whole column of them is a wrong format or
+    mapping (an int64 "date", a date format the mapping does not name), and loading it would publish figures
+    as if the column were empty. A column with a single value that is unreadable cannot tell a typo from a
+    format and is only listed. The message names the column and the first line, never a value.
+    """
+    for table in tables:
+        t = q(table.name)
+        for col in table.columns:
+            if col.type == "str":
+                continue
+            c = q(col.name)
+            present, typed, first = con.execute(
+                f"SELECT count(clean(r.{c})), count(s.{c}), min(r._line) FILTER (WHERE clean(r.{c}) IS NOT NULL)"
+                f" FROM staging.{t} s JOIN raw.{t} r USING (_line)").fetchall()[0]
+            if present >= 2 and not typed:  # one unreadable value may be a typo: it is listed
+                src = files[table.name]
+                raise LoadError(src.path.name if src else table.name,
+                                f"none of the {present:,} values of this column could be read; the load stops "
+                                "rather than treat the column as empty (is the format or the mapping wrong?)",
+                                line=first, column=src.columns.get(col.name, col.name) if src else col.name,
+                                expected=TYPE_EXPECTATION[col.type])

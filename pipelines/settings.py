@@ -31,6 +31,7 @@ class LoadSettings:
     encodings: list[str] = field(default_factory=lambda: ["utf-8", "cp1252"])
     date_ranges: list[str] = field(default_factory=lambda: ["*=1990-01-01..as_of+1y",
                                                             "persons.birth_date=1900-01-01..as_of"])
+    time_zone: str = "Europe/Berlin"
 
 
 @dataclass(frozen=True)
@@ -150,4 +151,13 @@ def load_settings(config_file: str | Path | None = None, env: dict[str, str] | N
         DateRanges.parse(built["load"].date_ranges)
     except DateRangeError as exc:
         raise SettingsError(str(exc)) from None
+    _check_time_zone(built["load"].time_zone)
     return Settings(**built)
+
+
+def _check_time_zone(name: str) -> None:
+    """The zone must be one DuckDB's built-in time-zone database knows (it converts the timestamps)."""
+    import duckdb
+
+    if not duckdb.execute("SELECT count(*) FROM pg_timezone_names() WHERE name = ?", [name]).fetchall()[0][0]:
+        raise SettingsError(f"load.time_zone: unbekannte Zeitzone {name!r}, erwartet z. B. 'Europe/Berlin'")

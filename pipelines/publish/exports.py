@@ -2,7 +2,7 @@
 
 Exports read the database read-only, in the grain's order so two exports of the
 same snapshot are byte-identical. Text cells that a spreadsheet would run as a
-formula (starting with ``=``, ``+``, ``-``, ``@``) get a leading apostrophe.
+formula, also after a separator German Excel splits at, get an apostrophe (pipelines/spreadsheet.py).
 
 Privacy (docs/datenschutz.md): ``metrics``, ``dq`` and ``goals`` come from the read side
 (``pipelines/publish/``) and leave the cells its protection hides empty (
@@ -20,6 +20,7 @@ import duckdb
 from pipelines.compute import OUTPUT_GRAIN
 from pipelines.errors import LoadError
 from pipelines.settings import Settings, load_settings
+from pipelines.spreadsheet import UNSAFE_SQL, neutralise
 
 # export name -> (table, order)
 EXPORTS: dict[str, tuple[str, list[str]]] = {
@@ -35,7 +36,6 @@ EXPORTS: dict[str, tuple[str, list[str]]] = {
     "fixlist": ("dq_findings", []),
     "events": ("case_events", ["case_id", "event_index"]),  # process-mining event log (docs/case-progress.md)
 }
-FORMULA_START = "^[=+\\-@\t\r]"
 
 
 def open_readonly(db: Path) -> duckdb.DuckDBPyConnection:
@@ -49,6 +49,9 @@ def open_readonly(db: Path) -> duckdb.DuckDBPyConnection:
 
 
 def _safe_select(con: duckdb.DuckDBPyConnection, table: str, order: list[str]) -> str:
+    """The table's rows in order, text that a spreadsheet would run as a formula neutralised
+    (pipelines/spreadsheet.py; the Python function runs only on the rare values that need it)."""
+    con.create_function("steering_neutralise", neutralise, ["VARCHAR"], "VARCHAR")
     cols = con.execute(
         "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'main'"
         " AND table_name = ? ORDER BY ordinal_position", [table]).fetchall()
@@ -56,7 +59,8 @@ def _safe_select(con: duckdb.DuckDBPyConnection, table: str, order: list[str]) -
     for name, dtype in cols:
         q = '"' + name + '"'
         if dtype == "VARCHAR":
-            exprs.append(f"CASE WHEN regexp_matches({q}, '{FORMULA_START}') THEN '''' || {q} ELSE {q} END AS {q}")
+            exprs.append(f"CASE WHEN regexp_matches({q}, '{UNSAFE_SQL}') THEN steering_neutralise({q}) ELSE {q} END"
+                         f" AS {q}")
         else:
             exprs.append(q)
     order_by = f" ORDER BY {', '.join(order)}" if order else ""
