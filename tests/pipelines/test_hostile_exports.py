@@ -41,9 +41,9 @@ def hostile_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("exports")
     tables = tiny_job_center()
     tables["teams"][0]["team_name"] = EVIL
-    tables["teams"][1]["team_id"] = "-T2"
+    tables["teams"][1]["team_id"] = "T;=2"
     for row in tables["assignments"]:
-        row["team_id"] = row["team_id"].replace("T2", "-T2")
+        row["team_id"] = row["team_id"].replace("T2", "T;=2")
     tables["contacts"][0]["contact_date"] = EVIL  # rejected: its raw value is in the rejects export
     tables["contacts"][1]["contact_type"] = EVIL  # an unknown code: kept as text
     db = tmp / "steering.duckdb"
@@ -61,7 +61,7 @@ def test_no_export_holds_a_formula(hostile_db: Path, tmp_path: Path, what: str,
     text = out.read_text(encoding="utf-8-sig")
     assert _unsafe_cells(out) == [], what
     if what in ("metrics", "rejects", "findings"):
-        assert "'=2+2" in text or "'-T2" in text, what  # the data is there, neutralised
+        assert "'=2+2" in text or "T;'=2" in text, what  # the data is there, neutralised
 
 
 def test_the_targets_template_holds_no_formula(hostile_db: Path, tmp_path: Path) -> None:
