@@ -7,6 +7,7 @@ opened. Now every title with data in it is escaped for Markdown, and every chart
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -43,3 +44,25 @@ def test_a_markdown_team_name_is_shown_as_text(db: Path, page: str, monkeypatch:
         text = chart.proto.spec
         names = [t.get("name") or "" for t in json.loads(text).get("data", [])]
         assert not any("<a href" in n for n in names), names
+
+
+@pytest.mark.parametrize("page", ["overview", "team", "data_quality", "case_progress", "team_review", "goals",
+                                  "pipeline"])
+def test_no_text_element_renders_the_name_as_markdown(db: Path, page: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Titles, subheaders, captions, notes, expander and tile labels: wherever the name appears in a text that
+    Streamlit renders as Markdown, it is escaped (an image or link would be fetched or followed)."""
+    monkeypatch.setenv("STEERING_DATABASE_PATH", str(db))
+    monkeypatch.setenv("STEERING_PRIVACY_MIN_CELL_SIZE", "1")
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["team"] = "T1"
+    at.run()
+    at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, at.exception
+    texts = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "success", "error"):
+        texts += [element.value for element in at.get(kind)]
+    texts += [element.label for element in at.get("expander")] + [element.label for element in at.metric]
+    assert texts
+    live = re.compile(r"(?<!\\)!(?<!\\)\[b|(?<!\\)<a href|(?<!\\)\*(?<!\\)\*Team")  # not escaped by a backslash
+    for text in texts:
+        assert not live.search(text), (page, text)
