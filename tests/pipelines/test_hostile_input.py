@@ -84,8 +84,8 @@ def test_a_carriage_return_in_a_fix_list_value_is_quoted(tmp_path: Path) -> None
     write_csv(pd.DataFrame([row], columns=list(COLUMNS)), out)
     with out.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))
-    assert len(rows) == 2 and rows[1][list(COLUMNS).index("raw_value")] == "'\r=6+6"
-    assert b'"\'\r=6+6"' in out.read_bytes()
+    assert len(rows) == 2 and rows[1][list(COLUMNS).index("raw_value")] == "'\r'=6+6"
+    assert b'"\'\r\'=6+6"' in out.read_bytes()
 
 
 @pytest.mark.parametrize("how", ["symlink", "mapping"])
@@ -94,6 +94,9 @@ def test_a_file_outside_the_source_folder_is_refused_unread(tiny_source: Path, t
     the next good load, into load_runs.message. Now nothing of a file outside the folder is read."""
     secret = tmp_path / "secret.txt"
     secret.write_text("root:x:0:0:TOP-SECRET-LINE\n", encoding="utf-8")
+    db = tmp_path / "steering.duckdb"
+    assert run_cli("load", str(tiny_source), "--db", str(db)).returncode == 0
+    before = db.read_bytes()
     contacts = tiny_source / "contacts.csv"
     if how == "symlink":
         contacts.unlink()
@@ -103,11 +106,10 @@ def test_a_file_outside_the_source_folder_is_refused_unread(tiny_source: Path, t
         (tiny_source / "kontakte.csv").symlink_to(secret)
         (tiny_source / "mapping.yaml").write_text("tables:\n  contacts:\n    file: kontakte.csv\n",
                                                   encoding="utf-8")
-    db = tmp_path / "steering.duckdb"
     result = run_cli("load", str(tiny_source), "--db", str(db))
     assert result.returncode == 1 and "outside the source folder" in result.stderr, result.stderr
     assert "TOP-SECRET" not in result.stdout + result.stderr
-    assert not db.exists()
+    assert db.read_bytes() == before
     for leftover in tmp_path.rglob("*.jsonl"):
         assert "TOP-SECRET" not in leftover.read_text(encoding="utf-8")
 
@@ -133,12 +135,14 @@ def test_staged_archive_figures_of_a_killed_load_are_cleaned_by_the_next(tiny_so
 
 def test_a_nul_byte_after_the_first_64_kb_stops_the_load_with_its_line(tiny_source: Path, tmp_path: Path) -> None:
     """(issue 15) A NUL byte after the first 64 KB was stored silently inside an id."""
+    db = tmp_path / "steering.duckdb"
+    assert run_cli("load", str(tiny_source), "--db", str(db)).returncode == 0
+    before = db.read_bytes()
     contacts = tiny_source / "contacts.csv"
     lines = contacts.read_text(encoding="utf-8").splitlines()
     padding = "\n".join(lines) + "\n" + "\n" * 70_000  # blank lines carry the NUL past the first 64 KB
     contacts.write_text(padding + lines[1].replace(lines[1].split(",")[0], "C\x00X", 1) + "\n", encoding="utf-8")
-    db = tmp_path / "steering.duckdb"
     result = run_cli("load", str(tiny_source), "--db", str(db))
     assert result.returncode == 1 and "NUL" in result.stderr, result.stderr
     assert f"line {len(lines) + 70_000 + 1}" in result.stderr, result.stderr
-    assert not db.exists()
+    assert db.read_bytes() == before

@@ -42,12 +42,14 @@ def broken(tmp_path: Path, good_db: Path) -> tuple[Path, Path, dict]:
 
 
 def expect_clean_failure(source: Path, db: Path, before: dict, *needles: str) -> str:
+    before_bytes = db.read_bytes()
     with pytest.raises(LoadError) as info:
         load_folder(source, db)
     message = str(info.value)
     for needle in needles:
         assert needle in message, message
     assert snapshot(db) == before, "a failed load must leave the database unchanged"
+    assert db.read_bytes() == before_bytes, "... byte for byte"
     return message
 
 
