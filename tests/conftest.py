@@ -129,6 +129,17 @@ GERMAN_HEADERS = {
 }
 
 
+def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    """Rows of ``sql`` on a read-only connection to the database file ``db`` (closed again)."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """The real `steering` console script as a subprocess."""
     exe = Path(sys.executable).with_name("steering")

@@ -10,21 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from pipelines.dateranges import Bound, DateRangeError, DateRanges
-from tests.conftest import run_cli, tiny_job_center, write_canonical
+from tests.conftest import query, run_cli, tiny_job_center, write_canonical
 
 AS_OF = dt.date(2023, 9, 20)  # the latest recorded_at of the tiny job center
-
-
-def _query(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def _load(tmp_path: Path, tables: dict, *extra: str) -> Path:
@@ -39,13 +30,13 @@ def test_an_implausible_spell_start_is_blanked_and_listed(tmp_path: Path, value:
     tables = tiny_job_center()
     tables["benefit_spells"][0]["spell_start"] = value
     db = _load(tmp_path, tables)
-    assert _query(db, "SELECT line, raw_value, reason, action FROM load_rejects WHERE column_name = 'spell_start'") \
+    assert query(db, "SELECT line, raw_value, reason, action FROM load_rejects WHERE column_name = 'spell_start'") \
         == [(2, value, "date outside the plausible range 1990-01-01 .. 2024-09-20 (setting load.date_ranges);"
              " value left empty, row kept", "value_blanked")]
-    assert _query(db, "SELECT spell_start FROM staging.benefit_spells WHERE spell_id = 'S1'") == [(None,)]
+    assert query(db, "SELECT spell_start FROM staging.benefit_spells WHERE spell_id = 'S1'") == [(None,)]
     # the calendar starts with the earliest plausible spell (S4 in January 2023), not in the year 1
-    assert _query(db, "SELECT min(month), count(DISTINCT month) FROM metric_values") == [(dt.date(2023, 1, 1), 8)]
-    assert _query(db, "SELECT rows_read, rows_loaded, rows_rejected, values_blanked FROM load_run_tables"
+    assert query(db, "SELECT min(month), count(DISTINCT month) FROM metric_values") == [(dt.date(2023, 1, 1), 8)]
+    assert query(db, "SELECT rows_read, rows_loaded, rows_rejected, values_blanked FROM load_run_tables"
                       " WHERE table_name = 'benefit_spells'") == [(4, 4, 0, 1)]
 
 
@@ -53,8 +44,8 @@ def test_an_entry_time_in_year_9999_neither_moves_the_as_of_nor_stays(tmp_path: 
     tables = tiny_job_center()
     tables["contacts"][0]["recorded_at"] = "31.12.9999 23:59"
     db = _load(tmp_path, tables)
-    assert _query(db, "SELECT as_of FROM load_runs") == [(AS_OF,)]
-    assert _query(db, "SELECT raw_value, action FROM load_rejects WHERE column_name = 'recorded_at'") == [
+    assert query(db, "SELECT as_of FROM load_runs") == [(AS_OF,)]
+    assert query(db, "SELECT raw_value, action FROM load_rejects WHERE column_name = 'recorded_at'") == [
         ("31.12.9999 23:59", "value_blanked")]
 
 
@@ -65,7 +56,7 @@ def test_an_entry_time_after_the_day_of_the_load_is_ignored_for_the_as_of(tmp_pa
     tomorrow = dt.date.today() + dt.timedelta(days=2)
     tables["persons"][0]["recorded_at"] = f"{tomorrow.isoformat()} 08:00:00"
     db = _load(tmp_path, tables)
-    assert _query(db, "SELECT as_of FROM load_runs") == [(AS_OF,)]
+    assert query(db, "SELECT as_of FROM load_runs") == [(AS_OF,)]
 
 
 def test_birth_dates_have_their_own_range(tmp_path: Path) -> None:
@@ -74,9 +65,9 @@ def test_birth_dates_have_their_own_range(tmp_path: Path) -> None:
     tables["persons"][1]["birth_date"] = "1900-01-01"
     tables["persons"][3]["birth_date"] = "2023-09-21"  # the day after the as-of
     db = _load(tmp_path, tables)
-    assert _query(db, "SELECT raw_value FROM load_rejects WHERE column_name = 'birth_date' ORDER BY line") == [
+    assert query(db, "SELECT raw_value FROM load_rejects WHERE column_name = 'birth_date' ORDER BY line") == [
         ("1899-12-31",), ("2023-09-21",)]
-    assert _query(db, "SELECT person_id, birth_date FROM staging.persons WHERE person_id IN ('P1', 'P2')"
+    assert query(db, "SELECT person_id, birth_date FROM staging.persons WHERE person_id IN ('P1', 'P2')"
                       " ORDER BY 1") == [("P1", None), ("P2", dt.date(1900, 1, 1))]
 
 
@@ -84,9 +75,9 @@ def test_an_implausible_date_in_a_key_rejects_its_row(tmp_path: Path) -> None:
     tables = tiny_job_center()
     tables["assignments"][2]["valid_from"] = "0001-01-01"
     db = _load(tmp_path, tables)
-    assert _query(db, "SELECT rows_read, rows_loaded, rows_rejected FROM load_run_tables"
+    assert query(db, "SELECT rows_read, rows_loaded, rows_rejected FROM load_run_tables"
                       " WHERE table_name = 'assignments'") == [(3, 2, 1)]
-    assert _query(db, "SELECT line, action FROM load_rejects WHERE column_name = 'valid_from'") == [
+    assert query(db, "SELECT line, action FROM load_rejects WHERE column_name = 'valid_from'") == [
         (4, "row_rejected")]
 
 
@@ -99,7 +90,7 @@ def test_the_ranges_are_settings(tmp_path: Path) -> None:
     tables["benefit_spells"][0]["spell_start"] = "2004-12-31"
     tables["benefit_spells"][1]["spell_start"] = "2005-01-01"
     db = _load(tmp_path, tables, "--config", str(config))
-    assert _query(db, "SELECT line, raw_value FROM load_rejects WHERE reason LIKE 'date outside%'") == [
+    assert query(db, "SELECT line, raw_value FROM load_rejects WHERE reason LIKE 'date outside%'") == [
         (2, "2004-12-31")]
 
 

@@ -14,15 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tests.conftest import run_cli, tiny_job_center, write_canonical
-
-
-def _query(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
+from tests.conftest import query, run_cli, tiny_job_center, write_canonical
 
 
 def _numeric_ids() -> dict:
@@ -76,10 +68,10 @@ def test_time_zone_timestamps_are_local_dates_and_times(tmp_path: Path) -> None:
     db = tmp_path / "steering.duckdb"
     result = run_cli("load", str(source), "--db", str(db))
     assert result.returncode == 0, result.stderr
-    assert _query(db, "SELECT contact_date, recorded_at FROM staging.contacts WHERE contact_id = 'C1'") == [
+    assert query(db, "SELECT contact_date, recorded_at FROM staging.contacts WHERE contact_id = 'C1'") == [
         (dt.date(2023, 1, 10), dt.datetime(2023, 1, 10, 0, 30))]
-    assert _query(db, "SELECT count(*) FROM load_rejects WHERE table_name = 'contacts'") == [(0,)]
-    assert _query(db, "SELECT count(contact_date) FROM staging.contacts") == [(n,)]
+    assert query(db, "SELECT count(*) FROM load_rejects WHERE table_name = 'contacts'") == [(0,)]
+    assert query(db, "SELECT count(contact_date) FROM staging.contacts") == [(n,)]
 
 
 def test_integral_float_ids_match_the_other_tables(tmp_path: Path) -> None:
@@ -88,10 +80,10 @@ def test_integral_float_ids_match_the_other_tables(tmp_path: Path) -> None:
     db = tmp_path / "steering.duckdb"
     result = run_cli("load", str(source), "--db", str(db))
     assert result.returncode == 0, result.stderr
-    assert _query(db, "SELECT list(person_id ORDER BY person_id) FROM staging.persons") == [
+    assert query(db, "SELECT list(person_id ORDER BY person_id) FROM staging.persons") == [
         (["1000001", "1000002", "1000003", "1000004"],)]
     # the persons are found by the rules: no "person missing from persons" finding (DQ01 counts those)
-    assert _query(db, "SELECT count(*) FROM dq_findings WHERE rule_id = 'DQ01' AND person_id = '1000001'") == [(0,)]
+    assert query(db, "SELECT count(*) FROM dq_findings WHERE rule_id = 'DQ01' AND person_id = '1000001'") == [(0,)]
 
 
 def test_a_float_id_with_a_fraction_stops_the_load_with_its_line(tmp_path: Path) -> None:

@@ -10,10 +10,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from tests.conftest import run_cli, tiny_job_center, write_canonical
+from tests.conftest import query, run_cli, tiny_job_center, write_canonical
 
 
 def _source(tmp_path: Path, n_contacts: int = 3000) -> Path:
@@ -37,14 +36,6 @@ def _insert(path: Path, after_record: int, text: str) -> None:
                     encoding="utf-8", newline="")
 
 
-def _query(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
 @pytest.mark.parametrize("blank_lines", [10_000_000, 1_500_000])
 def test_a_block_of_blank_lines_loses_no_record(tmp_path: Path, blank_lines: int) -> None:
     """10 MB of blank lines used to lose 3,825 of 6,872 rows with exit 0; 1.5 million gave "line too long"."""
@@ -60,10 +51,10 @@ def test_a_block_of_blank_lines_loses_no_record(tmp_path: Path, blank_lines: int
     assert result.returncode == 0, result.stderr
     expected = _records(contacts)
     assert expected == 3000
-    assert _query(db, "SELECT rows_read, rows_loaded + rows_rejected FROM load_run_tables"
+    assert query(db, "SELECT rows_read, rows_loaded + rows_rejected FROM load_run_tables"
                       " WHERE table_name = 'contacts'") == [(expected, expected)]
-    assert _query(db, "SELECT count(*) FROM staging.contacts") == [(expected,)]
-    assert _query(db, "SELECT line FROM load_rejects WHERE table_name = 'contacts' AND column_name = 'contact_date'"
+    assert query(db, "SELECT count(*) FROM staging.contacts") == [(expected,)]
+    assert query(db, "SELECT line FROM load_rejects WHERE table_name = 'contacts' AND column_name = 'contact_date'"
                   ) == [(bad_line,)]
 
 
@@ -77,7 +68,7 @@ def test_lines_after_a_value_with_line_breaks_are_the_files_lines(tmp_path: Path
     assert run_cli("load", str(source), "--db", str(db)).returncode == 0
     text = (source / "contacts.csv").read_text(encoding="utf-8")
     line = 1 + text[: text.index("kein Datum")].count("\n")
-    assert _query(db, "SELECT line FROM load_rejects WHERE raw_value = 'kein Datum'") == [(line,)]
+    assert query(db, "SELECT line FROM load_rejects WHERE raw_value = 'kein Datum'") == [(line,)]
 
 
 def test_a_quote_inside_an_unquoted_value_is_data(tmp_path: Path) -> None:
@@ -89,10 +80,10 @@ def test_a_quote_inside_an_unquoted_value_is_data(tmp_path: Path) -> None:
     db = tmp_path / "steering.duckdb"
     result = run_cli("load", str(source), "--db", str(db))
     assert result.returncode == 0, result.stderr
-    assert _query(db, "SELECT rows_read FROM load_run_tables WHERE table_name = 'contacts'") == [(50,)]
+    assert query(db, "SELECT rows_read FROM load_run_tables WHERE table_name = 'contacts'") == [(50,)]
     text = contacts.read_text(encoding="utf-8")
     line = 1 + text[: text.index('C7"x')].count("\n")
-    assert _query(db, """SELECT _line FROM staging.contacts WHERE contact_id = 'C7"x'""") == [(line,)]
+    assert query(db, """SELECT _line FROM staging.contacts WHERE contact_id = 'C7"x'""") == [(line,)]
 
 
 def test_readers_that_disagree_stop_the_load_with_the_line(tmp_path: Path) -> None:
