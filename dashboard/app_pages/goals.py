@@ -13,7 +13,16 @@ import streamlit as st
 from dashboard import data
 from dashboard.widgets import current_filters, team_label
 from pipelines.report import charts
-from pipelines.report.formats import STATUS_DE, format_number, format_value, inline, missing, month_label
+from pipelines.report.formats import (
+    DIRECTION_DE,
+    STATUS_DE,
+    attainment_text,
+    format_number,
+    format_value,
+    inline,
+    missing,
+    month_label,
+)
 
 STATUS_BADGE = {"on_track": "blue", "watch": "gray", "behind": "violet"}
 BACKTEST_COLUMNS = {"metric_id": "Kennzahl", "team_id": "Team", "month_position": "Prognose nach Monat",
@@ -71,7 +80,9 @@ def _goal_block(goal: pd.Series, catalog: pd.DataFrame, backtest: pd.DataFrame |
     unit = meta["unit"] if meta is not None else None
     as_of = pd.Timestamp(goal["as_of_month"]).date()
     with st.container(border=True):
-        st.markdown(f"**{label}** – Jahresziel {format_value(goal['target_value'], unit)}")
+        direction = DIRECTION_DE.get(meta["direction"]) if meta is not None else None
+        st.markdown(f"**{label}** – Jahresziel {format_value(goal['target_value'], unit)}"
+                    + (f" ({direction})" if direction else ""))
         if bool(goal.get("suppressed", False)):
             st.caption("Zu diesem Ziel gehören weniger als "
                        f"{data.min_cell_size()} Personen: Ist-Wert, Erwartung und Prognose werden zum Schutz "
@@ -86,8 +97,9 @@ def _goal_block(goal: pd.Series, catalog: pd.DataFrame, backtest: pd.DataFrame |
         c1.metric(f"Ist bis {month_label(as_of)}", format_value(goal["actual"], unit))
         c2.metric("Erwartet (saisonal)", format_value(goal["expected_seasonal"], unit))
         attainment = goal.get("attainment_pct")
-        c3.metric("Erreichung", "–" if missing(attainment) else f"{format_number(attainment, 1)} %",
-                  help="100 % heißt: genau auf dem erwarteten Weg zum Jahresziel.")
+        c3.metric("Erreichung", attainment_text(attainment, status),
+                  help="100 % heißt: genau auf dem erwarteten Weg zum Jahresziel. „Ziel erreicht“: bei einem Ziel, "
+                       "für das niedriger besser ist, liegt der Ist-Wert bei 0.")
         if backtest is not None:
             st.caption(backtest_sentence(backtest, goal, unit))
         st.plotly_chart(charts.goal_chart(goal, title=charts.two_line_title(

@@ -9,6 +9,15 @@ MONTHS_DE = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "Augu
              "November", "Dezember"]
 UNIT_SUFFIX = {"percent": " %", "per_100": ""}
 STATUS_DE = {"on_track": "auf Kurs", "watch": "im Blick behalten", "behind": "Unterstützung sinnvoll"}
+DIRECTION_DE = {"lower_better": "niedriger ist besser", "higher_better": "höher ist besser"}
+
+
+def attainment_text(attainment: object, status: object) -> str:
+    """The Erreichung of a goal: a percentage, or "Ziel erreicht" where a lower-better goal's actual is 0
+    (spec v2: the attainment target / 0 has no value, the status compares directly and is on track)."""
+    if not missing(attainment):
+        return f"{format_number(float(attainment), 1)} %"  # type: ignore[arg-type]
+    return "Ziel erreicht" if status == "on_track" else "–"
 
 
 def missing(value: object) -> bool:

@@ -17,7 +17,16 @@ import pandas as pd
 from pipelines.agreements import STATUSES
 from pipelines.publish import explanation
 from pipelines.report import charts
-from pipelines.report.formats import STATUS_DE, format_change, format_date, format_number, format_value, month_label
+from pipelines.report.formats import (
+    DIRECTION_DE,
+    STATUS_DE,
+    attainment_text,
+    format_change,
+    format_date,
+    format_number,
+    format_value,
+    month_label,
+)
 from pipelines.review import TODO_RULES, Point, Review
 
 INTRO = ("Ein Blick auf den Monat – zuerst auf das, was gelungen ist. Verglichen wird das Team mit sich selbst: "
@@ -101,10 +110,12 @@ def goals_table(review: Review) -> pd.DataFrame | None:
         label = review.catalog["label_de"].get(goal["metric_id"], goal["metric_id"])
         attainment = goal.get("attainment_pct")
         rows.append({
-            "Ziel": label, "Jahresziel": format_value(goal["target_value"], unit),
+            "Ziel": label + (f" ({DIRECTION_DE[direction]})" if (direction := review.catalog["direction"].get(
+                goal["metric_id"])) in DIRECTION_DE else ""),
+            "Jahresziel": format_value(goal["target_value"], unit),
             f"Ist bis {month_label(pd.Timestamp(goal['as_of_month']).date())}": format_value(goal["actual"], unit),
             "Erwartet (saisonal)": format_value(goal["expected_seasonal"], unit),
-            "Erreichung": "–" if pd.isna(attainment) else f"{format_number(attainment, 1)} %",
+            "Erreichung": attainment_text(attainment, goal.get("status")),
             "Stand": "–" if bool(goal.get("suppressed", False))
             else STATUS_DE.get(goal.get("status"), "noch offen") if isinstance(goal.get("status"), str)
             else "noch offen",

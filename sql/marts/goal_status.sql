@@ -20,6 +20,10 @@ description: >
 -- NULL attainment and status where actual is NULL, a division would be by 0, or the metric is
 -- neutral and not cumulative. Status: on_track >= 100 > watch >= 90 > behind; the comparison
 -- uses the attainment rounded to 6 decimals, so a hand-exact 90 % is not lost to floating point.
+-- Lower-better kinds (average, and level on a lower_better metric; spec v2) compare directly:
+-- on_track when actual <= target, watch when actual <= target / 0.9, else behind. So an actual
+-- of 0 (nobody without contact) is on track although its attainment (target / 0) stays NULL, and a
+-- negative actual (an LZB change) is judged by its value, not by a quotient of two negatives.
 with targets as (   -- a row whose target_value is empty is not a target (a template row left open)
     select year::integer as year, team_id, metric_id, target_value::double as target_value
     from staging.targets
@@ -96,6 +100,13 @@ final as (
         forecast_low,
         forecast_high,
         case
+            when actual is null then null
+            when kind = 'average' or (kind = 'level' and direction = 'lower_better') then
+                case
+                    when round(actual - target_value, 9) <= 0 then 'on_track'
+                    when round(actual - target_value / 0.9, 9) <= 0 then 'watch'
+                    else 'behind'
+                end
             when attainment_pct is null then null
             when round(attainment_pct, 6) >= 100 then 'on_track'
             when round(attainment_pct, 6) >= 90 then 'watch'

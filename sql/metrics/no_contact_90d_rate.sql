@@ -1,6 +1,6 @@
 /* ---
 kind: metric
-depends_on: [core.person_month, core.team_month]
+depends_on: [core.person_month, core.team_month, core.params]
 grain: [team_id, month, metric_id]
 metrics:
   - id: no_contact_90d_rate
@@ -28,7 +28,9 @@ metrics:
 
       Besonderheiten: Ein niedriger Wert ist gut. Die Kennzahl hilft, Personen nicht aus
       dem Blick zu verlieren; sie bewertet nicht die Qualität der Gespräche. Kein Wert bei
-      einem Bestand von 0.
+      einem Bestand von 0, und kein Wert in den ersten beiden Monaten der Daten, solange die
+      90 Tage vor dem Stichtag vor den Datenbeginn reichen: Kontakte vor dem ersten Monat
+      stehen nicht im Export, der Anteil wäre zu hoch.
 
       Offizielles Pendant: keines; eine Prozesskennzahl der eigenen Fallarbeit.
 --- */
@@ -41,15 +43,22 @@ with counted as (
     group by grouping sets ((team_id, month), (month))
 ),
 
+measurable as (   -- spec v2: NULL while d(M) - 89 < start (contacts before the first month are not in the data)
+    select tm.*, last_day(tm.month) - 89 >= p.start_date as window_inside
+    from core.team_month tm
+    cross join core.params p
+),
+
 final as (
     select
         tm.team_id,
         tm.month,
         'no_contact_90d_rate' as metric_id,
-        100.0 * coalesce(c.without_contact, 0) / nullif(tm.elb_stock, 0) as value,
-        coalesce(c.without_contact, 0)::double as numerator,
-        tm.elb_stock::double as denominator
-    from core.team_month tm
+        case when window_inside then 100.0 * coalesce(c.without_contact, 0) / nullif(tm.elb_stock, 0) end
+            as value,
+        case when window_inside then coalesce(c.without_contact, 0)::double end as numerator,
+        case when window_inside then tm.elb_stock::double end as denominator
+    from measurable tm
     left join counted c on c.team_id = tm.team_id and c.month = tm.month
 )
 

@@ -272,6 +272,22 @@ def test_goals_in_appreciative_words(env: Path) -> None:
     assert any("-goal_" in c.proto.id for c in at.get("plotly_chart"))
 
 
+def test_a_lower_better_goal_met_perfectly_reads_ziel_erreicht(env: Path) -> None:
+    """Spec v2: an actual of 0 against a lower-better target is on track; the attainment (target / 0) has no
+    value, so the card says "Ziel erreicht", and every goal names its direction. (In the committed sample a
+    team has no one without contact for 90 days, against a target above 0.)"""
+    rows = sql(env, "SELECT g.team_id, g.status, g.attainment_pct FROM goal_status g JOIN metric_catalog c"
+                    " USING (metric_id) WHERE c.direction = 'lower_better' AND g.actual = 0"
+                    " AND g.team_id <> '__all__' ORDER BY g.year DESC, g.team_id LIMIT 1")
+    assert rows, "the sample has such a goal"
+    team, status, attainment = rows[0]
+    assert (status, attainment) == ("on_track", None)
+    at = app("goals", team=team)
+    assert "Ziel erreicht" in [m.value for m in at.metric]
+    assert any("(niedriger ist besser)" in m.value for m in at.markdown)
+    assert "Für dieses Ziel lässt sich noch kein Status angeben." not in [c.value for c in at.caption]
+
+
 def test_goals_page_without_goal_table_says_so(env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     copy = tmp_path / "no_goals.duckdb"
     shutil.copy(env, copy)

@@ -250,6 +250,9 @@ VALUES = [  # team, month, metric, value
     ("T1", FEB, "no_contact_90d_rate", 20.0),
     ("T2", FEB, "no_contact_90d_rate", 18.0),
     (ALL, FEB, "no_contact_90d_rate", 0.0),
+    ("T1", FEB, "contacts_per_100", 20.0),  # a lower-better level only in this hand case (see the fixture)
+    ("T2", FEB, "contacts_per_100", 20.01),
+    (ALL, FEB, "contacts_per_100", -5.0),
     ("T1", JAN, "ltb_stock", 3.0), ("T1", FEB, "ltb_stock", 4.0),
     ("T2", JAN, "ltb_stock", 2.0), ("T2", FEB, "ltb_stock", None),
     (ALL, JAN, "ltb_stock", 5.0), (ALL, FEB, "ltb_stock", 5.0),
@@ -262,6 +265,9 @@ HAND_TARGETS = [
     (2024, "T1", "no_contact_90d_rate", 18.0),
     (2024, "T2", "no_contact_90d_rate", 18.0),
     (2024, ALL, "no_contact_90d_rate", 18.0),
+    (2024, "T1", "contacts_per_100", 0.0),
+    (2024, "T2", "contacts_per_100", 18.0),
+    (2024, ALL, "contacts_per_100", -2.0),
     (2024, "T1", "ltb_stock", 3.15),
     (2024, "T2", "ltb_stock", 3.0),
     (2024, ALL, "ltb_stock", 5.0),
@@ -277,6 +283,9 @@ def hand(db: Path, tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyC
     connection.execute("DELETE FROM metric_values WHERE metric_id IN (SELECT unnest(?))", [metrics])
     connection.executemany("INSERT INTO metric_values VALUES (?, ?, ?, ?, ?, NULL)",
                            [[t, m, k, v, v] for t, m, k, v in VALUES])
+    # contacts_per_100 stands in for a lower-better level metric whose actual can be negative (as a change
+    # against the year before is): its direction is set to lower_better in this copy only
+    connection.execute("UPDATE metric_catalog SET direction = 'lower_better' WHERE metric_id = 'contacts_per_100'")
     connection.execute("DELETE FROM staging.targets")
     connection.executemany("INSERT INTO staging.targets VALUES (?, ?, ?, ?, ?)",
                            [[i + 2, *t] for i, t in enumerate(HAND_TARGETS)])
@@ -319,8 +328,21 @@ def test_lower_better_level(hand):
         "status": "watch",
     })
     _check(_goal(hand, 2024, "T2", "no_contact_90d_rate"), {"attainment_pct": 100, "status": "on_track"})
-    # actual 0: 100 x 18 / 0 would divide by 0, so no attainment and no status
-    _check(_goal(hand, 2024, ALL, "no_contact_90d_rate"), {"actual": 0, "attainment_pct": None, "status": None})
+    # actual 0 (spec v2): 100 x 18 / 0 would divide by 0, so no attainment; the status compares directly,
+    # 0 <= 18: the goal is met ("Ziel erreicht")
+    _check(_goal(hand, 2024, ALL, "no_contact_90d_rate"), {"actual": 0, "attainment_pct": None,
+                                                          "status": "on_track"})
+
+
+def test_lower_better_status_compares_directly(hand):
+    """Spec v2: on_track when actual <= target, watch when actual <= target / 0.9, else behind."""
+    # target 0, actual 20: 20 <= 0 / 0.9 = 0 is false -> behind; attainment 100 x 0 / 20 = 0
+    _check(_goal(hand, 2024, "T1", "contacts_per_100"), {"actual": 20, "attainment_pct": 0, "status": "behind"})
+    # target 18: watch up to 18 / 0.9 = 20; 20.01 is beyond it
+    _check(_goal(hand, 2024, "T2", "contacts_per_100"), {"actual": 20.01, "attainment_pct": 100 * 18 / 20.01,
+                                                          "status": "behind"})
+    # negative values: -5 <= -2, on track; the quotient 100 x -2 / -5 = 40 would have said "behind"
+    _check(_goal(hand, 2024, ALL, "contacts_per_100"), {"actual": -5, "attainment_pct": 40, "status": "on_track"})
 
 
 def test_ltb_stock_as_a_running_annual_average(hand):

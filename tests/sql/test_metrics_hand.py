@@ -314,11 +314,11 @@ CELLS: list[tuple[str, str, str, float | None, float | None, float | None, str]]
     ("coop_plan_coverage", UN, "2023-05", 0.0, 0, 1, "P06 without plan"),
     ("coop_plan_coverage", "T2", "2024-08", 25.0, 1, 4, "P10's plan: 2024-03-01 + 183 days = d(M)"),
     ("coop_plan_coverage", "T2", "2024-09", 0.0, 0, 4, "P10's plan expired"),
-    # --- no_contact_90d_rate: no contact dated d(M)-89 .. d(M)
-    ("no_contact_90d_rate", "T1", "2022-01", 50.0, 1, 2, "P02 without contact, P01 on Jan 10"),
-    ("no_contact_90d_rate", "T2", "2022-01", 100.0, 2, 2, "P03, P10 without contact"),
-    ("no_contact_90d_rate", ALL, "2022-01", 75.0, 3, 4, "three of four"),
-    ("no_contact_90d_rate", "T1", "2022-03", 50.0, 1, 2, "Jan 10 within Jan 1 .. Mar 31"),
+    # --- no_contact_90d_rate: no contact dated d(M)-89 .. d(M); NULL while d(M)-89 < start (spec v2)
+    ("no_contact_90d_rate", "T1", "2022-01", None, None, None, "Jan 31 - 89 = Nov 3, 2021: before the start"),
+    ("no_contact_90d_rate", ALL, "2022-01", None, None, None, "the same for the job center"),
+    ("no_contact_90d_rate", "T2", "2022-02", None, None, None, "Feb 28 - 89 = Dec 1, 2021: before the start"),
+    ("no_contact_90d_rate", "T1", "2022-03", 50.0, 1, 2, "Mar 31 - 89 = Jan 1 = start: defined; Jan 10 counts"),
     ("no_contact_90d_rate", "T1", "2022-04", 100.0, 2, 2, "Jan 10 before Jan 31 .. Apr 30"),
     ("no_contact_90d_rate", "T2", "2022-03", 200 / 3, 2, 3, "P07's contact of Feb 25 counts"),
     ("no_contact_90d_rate", "T1", "2024-11", 0.0, 0, 2, "P01 Oct 3, P06 Oct 2"),
