@@ -31,14 +31,17 @@ findings. Cells a spreadsheet would run as a formula are neutralised.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipelines.errors import LoadError
+from pipelines.report.formats import MONTHS_DE
 from pipelines.spreadsheet import FORMULA_CHARS, neutralise_value
 
 EVENT_MONTHS = 3  # the event rules' window in sql/marts/fix_list.sql, for the Excel overview's sentence
@@ -111,29 +114,60 @@ def _table(ws: Worksheet, top: int, headers: list[str], rows: list[list[object]]
 
 
 WIDTHS = {"Regel": 8, "Bezeichnung": 36, "Hinweis": 70, "Tabelle": 18, "Datensatz-ID": 16, "Personen-ID": 14,
-          "Monat": 10, "Rohwert": 28, "Grund": 50, "Team": 16, "Anzahl": 10}
+          "Monat": 10, "Rohwert": 28, "Grund": 50, "Team": 16, "Anzahl": 10, "erledigt": 10, "Kommentar": 40}
+
+
+ISO_MOMENT = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})(?: (\d{2}):(\d{2})(?::\d{2})?)?\b")
+WORK_COLUMNS = ["erledigt", "Kommentar"]  # for the team to tick off what it corrected
+
+
+def german_moments(text: object) -> object:
+    """Stored ISO dates and times in German ("2026-08-24 08:20:00" -> "24.08.2026 08:20"); seconds of an
+    entry time say nothing to a team."""
+    if not isinstance(text, str):
+        return text
+    return ISO_MOMENT.sub(lambda m: f"{m[3]}.{m[2]}.{m[1]}" + (f" {m[4]}:{m[5]}" if m[4] else ""), text)
+
+
+def _month_de(month: dt.date) -> str:
+    return f"{MONTHS_DE[month.month - 1]} {month.year}"
+
+
+def _sheet_rows(part: pd.DataFrame) -> list[list[object]]:
+    """A rule's findings for the workbook: stored values in German; a raw text the loader could not read (a
+    row with a "Grund") stays exactly as the export had it, so the team finds it in the source."""
+    rows = part.astype(object).where(part.notna(), None)
+    stored = rows["Grund"].isna()
+    rows.loc[stored, "Rohwert"] = rows.loc[stored, "Rohwert"].map(german_moments)
+    return [[*r, None, None] for r in rows.values.tolist()]
 
 
 def write_xlsx(frame: pd.DataFrame, rules: list[tuple[str, str, str]], team_id: str, last_month: dt.date | None,
-               as_of: dt.date | None, out: Path) -> None:
-    """The workbook: an overview sheet (every rule with its count and hint), one sheet per rule with findings."""
+               as_of: dt.date | None, out: Path, team_name: str | None = None) -> None:
+    """The workbook: an overview sheet (every rule with its count and hint), one sheet per rule with findings
+    and two columns for the team's own work ("erledigt" with a choice list, "Kommentar")."""
     german = _german(frame)
-    headers = list(german.columns)
+    headers = [*german.columns, *WORK_COLUMNS]
     wb = Workbook()
     ws = wb.active
     ws.title = "Übersicht"
-    who = "alle Teams" if team_id == ALL_TEAMS else f"Team {team_id}"
-    _put(ws, 1, 1, f"Korrekturliste Datenqualität – {who}")
+    who = "alle Teams" if team_id == ALL_TEAMS else f"Team {team_name} ({team_id})" if team_name else \
+        f"Team {team_id}"
+    stand = f" – Datenstand {as_of:%d.%m.%Y}" if as_of else ""
+    _put(ws, 1, 1, f"Korrekturliste Datenqualität – {who}{stand}")
     ws.cell(row=1, column=1).font = Font(bold=True, size=14)
     if last_month:
         first = (pd.Timestamp(last_month) - pd.DateOffset(months=EVENT_MONTHS - 1)).date()
-        stand = f"Datenstand {as_of:%d.%m.%Y}. " if as_of else ""
-        _put(ws, 2, 1, f"{stand}Stammdaten: Personen im Bestand am Ende von "
-                       f"{last_month:%m.%Y}; Ereignisse (Kontakte, Maßnahmen, Integrationen, Kooperationspläne) "
-                       f"von {first:%m.%Y} bis {last_month:%m.%Y}.")
+        month_end = (pd.Timestamp(last_month) + pd.offsets.MonthEnd(0)).date()
+        span = (f"{MONTHS_DE[first.month - 1]} bis {_month_de(last_month)}" if first.year == last_month.year
+                else f"{_month_de(first)} bis {_month_de(last_month)}")
+        _put(ws, 2, 1, f"Stammdaten: Personen im Bestand am {month_end:%d.%m.%Y} (Ende {_month_de(last_month)}); "
+                       f"Ereignisse (Kontakte, Maßnahmen, Integrationen, Kooperationspläne) von {span}.")
     _put(ws, 3, 1, "Jede Zeile auf den Regel-Blättern ist ein Datensatz, der sich in der Fachanwendung prüfen "
-                   "und berichtigen lässt. Die Spalte „Hinweis“ sagt, worauf es ankommt. Vielen Dank fürs "
-                   "Mitwirken – jede Korrektur macht die Kennzahlen des Teams verlässlicher.")
+                   "und berichtigen lässt. Die Spalte „Hinweis“ sagt, worauf es ankommt; in „erledigt“ und "
+                   "„Kommentar“ kann das Team festhalten, was es berichtigt hat (bitte keine Namen oder "
+                   "Angaben zu Personen eintragen). Vielen Dank fürs Mitwirken – jede Korrektur macht die "
+                   "Kennzahlen des Teams verlässlicher.")
     counts = german.groupby("Regel").size().to_dict()
     _table(ws, 5, ["Regel", "Bezeichnung", "Anzahl", "Hinweis"],
            [[r[0], r[1], int(counts.get(r[0], 0)), r[2]] for r in rules], WIDTHS)
@@ -142,14 +176,18 @@ def write_xlsx(frame: pd.DataFrame, rules: list[tuple[str, str, str]], team_id: 
         if part.empty:
             continue
         sheet = wb.create_sheet(rule_id)
-        _table(sheet, 1, headers, part.astype(object).where(part.notna(), None).values.tolist(), WIDTHS)
+        _table(sheet, 1, headers, _sheet_rows(part), WIDTHS)
+        done = sheet.cell(row=1, column=headers.index("erledigt") + 1).column_letter
+        choice = DataValidation(type="list", formula1='"ja,nein"', allow_blank=True)
+        choice.add(f"{done}2:{done}{len(part) + 1}")
+        sheet.add_data_validation(choice)
         sheet.freeze_panes = "A2"
         sheet.auto_filter.ref = sheet.dimensions
     wb.save(out)
 
 
 def write_fixlist(frame: pd.DataFrame, rules: list[tuple[str, str, str]], team_id: str, last_month: dt.date | None,
-                  as_of: dt.date | None, out: Path) -> int:
+                  as_of: dt.date | None, out: Path, team_name: str | None = None) -> int:
     """Write a fix list (from ``publish.Snapshot.fix_list``) as ``.csv`` or ``.xlsx``; returns the findings."""
     out = Path(out)
     suffix = out.suffix.lower()
@@ -159,5 +197,5 @@ def write_fixlist(frame: pd.DataFrame, rules: list[tuple[str, str, str]], team_i
     if suffix == ".csv":
         write_csv(frame, out)
     else:
-        write_xlsx(frame, rules, team_id, last_month, as_of, out)
+        write_xlsx(frame, rules, team_id, last_month, as_of, out, team_name)
     return len(frame)

@@ -295,7 +295,9 @@ class Snapshot:
         frame = self.fix_list(viewer, team_id)
         rules = list(self.dq_rules()[["rule_id", "label_de", "description_de"]].itertuples(index=False, name=None))
         months = self.months()
-        return write_fixlist(frame, rules, team_id, months[0] if months else None, self.as_of(), out)
+        names = dict(self.teams()[["team_id", "team_name"]].itertuples(index=False, name=None))
+        return write_fixlist(frame, rules, team_id, months[0] if months else None, self.as_of(), out,
+                             names.get(team_id))
 
     def todo(self, viewer: Viewer, team_id: str) -> tuple[pd.DataFrame, int | None]:
         """Open findings per rule (``rule_id, label_de, description_de, findings``) and their total.

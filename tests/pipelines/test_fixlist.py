@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 import shutil
 from pathlib import Path
 
@@ -174,6 +175,30 @@ def test_xlsx_overview_and_one_sheet_per_rule(con, tmp_path):
                 assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
     formula_cell = next(c for r in sheet.iter_rows(min_row=2) for c in r if c.value == FORMULA_ID)
     assert formula_cell.data_type == "s" and formula_cell.quotePrefix
+
+
+def test_xlsx_speaks_german_and_has_room_for_the_teams_work(con, db, tmp_path):
+    """(issue 16) Team name and Datenstand in the title, German dates, "erledigt" and "Kommentar" columns."""
+    out = tmp_path / "t1.xlsx"
+    write_fixlist(con, "T1", out)
+    wb = load_workbook(out)
+    overview = wb["Übersicht"]
+    name = con.execute("SELECT team_name FROM staging.teams WHERE team_id = 'T1'").fetchall()[0][0]
+    as_of = con.execute("SELECT max(as_of) FROM load_runs WHERE status = 'success'").fetchall()[0][0]
+    assert overview["A1"].value == f"Korrekturliste Datenqualität – Team {name} (T1) – Datenstand {as_of:%d.%m.%Y}"
+    assert "am 30.04.2023 (Ende April 2023)" in overview["A2"].value
+    assert "von Februar bis April 2023" in overview["A2"].value
+    sheet = wb["DQ11"]
+    header = [c.value for c in sheet[1]]
+    assert header[-2:] == ["erledigt", "Kommentar"]
+    stored = [r[header.index("Rohwert")] for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert stored and all(not re.search(r"\d{4}-\d{2}-\d{2}", v) for v in stored), stored
+    assert any(re.search(r"\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}(?!:)", v) for v in stored), stored
+    letter = sheet.cell(row=1, column=len(header) - 1).column_letter
+    validation = sheet.data_validations.dataValidation[0]
+    assert validation.formula1 == '"ja,nein"' and f"{letter}2" in str(validation.sqref)
+    # a value the loader could not read stays as the export had it (the team looks for that text)
+    assert next(r for r in wb["DQ01"].iter_rows(min_row=2, values_only=True) if r[5] == "A1")[8] == "1990-13-01"
 
 
 def test_export_command_path_reads_the_database_read_only(db, tmp_path):
