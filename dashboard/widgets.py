@@ -20,9 +20,9 @@ from dashboard import data
 from pipelines.access import User
 from pipelines.report.formats import format_number, month_key, month_label
 
-__all__ = ["Filters", "current_filters", "format_number", "sidebar_filters", "team_label"]
+__all__ = ["Filters", "current_filters", "format_number", "sidebar_filters", "team_label", "url_radio", "url_toggle"]
 
-PARAMS = {"month": "monat", "unit": "bereich", "team": "team"}
+PARAMS = {"month": "monat", "unit": "bereich", "team": "team", "theme": "thema", "compare": "vergleich"}
 ALL_UNITS = ""
 
 
@@ -76,6 +76,30 @@ def _commit(param: str, value: str) -> None:
         st.query_params[param] = value
     elif not value and param in st.query_params:
         del st.query_params[param]
+
+
+def url_radio(label: str, options: list[str], param: str, default: str, **kwargs: object) -> str:
+    """A page's radio choice that lives in the URL like the filters (``?thema=Datenqualität``)."""
+    wk = _seed(param, options, default)
+    value = st.radio(label, options, key=wk, on_change=_to_url, args=(param, wk), **kwargs)
+    _commit(param, value)
+    return value
+
+
+def _toggle_to_url(param: str, widget_key: str) -> None:
+    st.query_params[param] = "ja" if st.session_state.get(widget_key) else "nein"
+
+
+def url_toggle(label: str, param: str, **kwargs: object) -> bool:
+    """A page's on/off switch that lives in the URL (``?vergleich=ja`` / ``nein``; without it: this session's
+    last choice, else off)."""
+    widget_key = f"filter_{param}"
+    url = st.query_params.get(param)
+    remembered = st.session_state.get(f"_last_{param}")
+    st.session_state[widget_key] = (url if url in ("ja", "nein") else remembered) == "ja"
+    value = st.toggle(label, key=widget_key, on_change=_toggle_to_url, args=(param, widget_key), **kwargs)
+    _commit(param, "ja" if value else "nein")
+    return value
 
 
 def sidebar_filters(key: data.Key, user: User) -> Filters | None:

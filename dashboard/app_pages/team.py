@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data
-from dashboard.widgets import current_filters, no_metrics_yet, team_label
+from dashboard.widgets import PARAMS, current_filters, no_metrics_yet, team_label, url_radio
 from pipelines.report import charts
 from pipelines.report.formats import inline, month_label
 
@@ -51,7 +51,7 @@ def render() -> None:
     grouped = themes(catalog)
     # One theme at a time: building all 18 plotly charts made a team switch take ~0.8 s at
     # 200,000 persons; a theme's handful keeps it well under half a second.
-    theme = st.radio("Themenbereich", list(grouped), horizontal=True, key="team_theme")
+    theme = url_radio("Themenbereich", list(grouped), PARAMS["theme"], next(iter(grouped)), horizontal=True)
     ids = grouped[theme]
     for start in range(0, len(ids), 2):
         for col, metric_id in zip(st.columns(2), ids[start:start + 2], strict=False):

@@ -20,7 +20,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.auth import session_user
-from dashboard.widgets import current_filters, no_metrics_yet, team_label
+from dashboard.widgets import PARAMS, current_filters, no_metrics_yet, team_label, url_toggle
 from pipelines import agreements
 from pipelines.publish import explanation
 from pipelines.report.formats import inline, month_label
@@ -114,7 +114,7 @@ def render() -> None:
     st.title(f"Teamreflexion – Team {inline(name)}")
     st.caption(f"{month_label(filters.month)} · {INTRO}")
     all_teams = user.role != "team"  # a team compares itself with the job center only
-    compare = st.toggle("Vergleich mit anderen einblenden", key="review_compare",
+    compare = url_toggle("Vergleich mit anderen einblenden", PARAMS["compare"],
                         help="Aus: das Team nur im Vergleich mit sich selbst. An: zusätzlich das Jobcenter gesamt"
                              + (" und die Teams des Bereichs (feste Reihenfolge, keine Rangliste)." if all_teams
                                 else "."))

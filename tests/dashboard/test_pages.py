@@ -181,12 +181,12 @@ def test_team_page_lines_fact_sheets_and_hover(env: Path) -> None:
     assert at.title[0].value.startswith("Team ") and f"({first})" in at.title[0].value
     n_metrics = sql(env, "SELECT count(*) FROM metric_catalog")[0][0]
     charts_seen, sheets_seen = 0, 0
-    for theme in at.radio(key="team_theme").options:  # every metric is one click away
-        at.radio(key="team_theme").set_value(theme).run()
+    for theme in at.radio(key="filter_thema").options:  # every metric is one click away
+        at.radio(key="filter_thema").set_value(theme).run()
         charts_seen += len(at.get("plotly_chart"))
         sheets_seen += len([e for e in at.expander if e.label.startswith("Steckbrief: ")])
     assert charts_seen == sheets_seen == n_metrics
-    at.radio(key="team_theme").set_value("SGB-II-Kennzahlen").run()
+    at.radio(key="filter_thema").set_value("SGB-II-Kennzahlen").run()
     sheets = [e for e in at.expander if e.label.startswith("Steckbrief: ")]
     label = label_of(env, "integration_rate_12m")
     sheet = next(e for e in sheets if e.label == f"Steckbrief: {label}")
@@ -207,7 +207,7 @@ def test_team_page_lines_fact_sheets_and_hover(env: Path) -> None:
         assert hover[2] == german(den, 0 if float(den).is_integer() else 1)
 
     # switching the team (sidebar) changes the figures and the URL
-    at.radio(key="team_theme").set_value("Bestand und Bewegung").run()
+    at.radio(key="filter_thema").set_value("Bestand und Bewegung").run()
     before = _spec(at, "trend_elb_stock")
     at.sidebar.selectbox(key="filter_team").select(second).run()
     assert not at.exception
@@ -270,6 +270,16 @@ def test_goals_in_appreciative_words(env: Path) -> None:
             assert words[status] in text
     assert "on_track" not in text and "behind" not in text
     assert any("-goal_" in c.proto.id for c in at.get("plotly_chart"))
+
+
+def test_the_theme_lives_in_the_url(env: Path) -> None:
+    """(issue 16) ``?thema=…`` opens the Team page on that theme; a click writes it back."""
+    at = app("team", thema="Datenqualität")
+    assert at.radio(key="filter_thema").value == "Datenqualität"
+    at.radio(key="filter_thema").set_value("Bestand und Bewegung").run()
+    assert at.query_params["thema"] == "Bestand und Bewegung"
+    assert app("team", thema="kein Thema").radio(key="filter_thema").value == \
+        at.radio(key="filter_thema").options[0]  # an unknown theme falls back to the first
 
 
 def test_a_lower_better_goal_met_perfectly_reads_ziel_erreicht(env: Path) -> None:

@@ -90,7 +90,7 @@ def test_page_shows_what_went_well_with_numbers_and_records_agreements(db: Path)
     headers = [h.value for h in at.subheader]
     assert headers[:5] == ["Was gut lief", "Im Blick behalten", "Unsere Kennzahlen",
                            "Datenqualität: unsere To-do-Liste", "Unsere Ziele"]
-    assert at.toggle(key="review_compare").value is False
+    assert at.toggle(key="filter_vergleich").value is False
     table = at.dataframe[0].value
     assert "Jobcenter gesamt" not in table.columns                      # no comparison unless asked for
     stock = sql(db, "SELECT value FROM metric_values WHERE team_id = ? AND month = ? AND metric_id = 'elb_stock'",
@@ -101,8 +101,9 @@ def test_page_shows_what_went_well_with_numbers_and_records_agreements(db: Path)
     sentences = [m.value for m in at.markdown if m.value.startswith("- ")]
     assert sentences and all(re.search(r"\d", s) and " als im " in s for s in sentences)
     # the comparison appears when the team asks for it
-    at.toggle(key="review_compare").set_value(True).run()
+    at.toggle(key="filter_vergleich").set_value(True).run()
     assert "Jobcenter gesamt" in at.dataframe[0].value.columns
+    assert at.query_params["vergleich"] == "ja"  # (issue 16) the switch lives in the URL like the filters
 
     # an agreement recorded in the meeting is in the store and on the page, for this team only
     store = agreements.store_path(None, db)
@@ -171,3 +172,18 @@ def test_review_export_as_offline_html_and_as_pdf(db: Path, tmp_path: Path) -> N
     assert bad.returncode == 1 and "not in this Datenstand" in bad.stderr
     bad = run_cli("review", "--team", team, "--month", "1999-01", "--out", str(html), "--db", str(db))
     assert bad.returncode == 1 and "not a complete month" in bad.stderr
+
+
+def test_the_comparison_switch_comes_from_the_url(db: Path) -> None:
+    """A shared link ``?vergleich=ja`` opens the review with the comparison; switching it off says so."""
+    team = sql(db, "SELECT min(team_id) FROM staging.teams")[0][0]
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["team"] = team
+    at.query_params["vergleich"] = "ja"
+    at.run()
+    at.switch_page("app_pages/team_review.py").run()
+    assert at.toggle(key="filter_vergleich").value is True
+    assert "Jobcenter gesamt" in at.dataframe[0].value.columns
+    at.toggle(key="filter_vergleich").set_value(False).run()
+    assert at.query_params["vergleich"] == "nein"
+    assert "Jobcenter gesamt" not in at.dataframe[0].value.columns
