@@ -15,7 +15,7 @@ from dashboard.widgets import current_filters, no_metrics_yet, team_label
 from pipelines.fixlist import COLUMNS, TABLE_LABELS
 from pipelines.publish import explanation
 from pipelines.report import charts
-from pipelines.report.formats import delta_color, format_change, format_value, inline, month_label
+from pipelines.report.formats import delta_color, format_change, format_number, format_value, inline, month_label
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -50,8 +50,11 @@ def render() -> None:
         jc_now = jc[jc["month"] == pd.Timestamp(month)]
         c2.metric("Jobcenter gesamt", format_value(jc_now["value"].iloc[0] if not jc_now.empty else None, "percent"),
                   border=True)
-        title = charts.two_line_title("Datenqualitätswert über 24 Monate", "Team, Vorjahr und Jobcenter")
-        st.plotly_chart(charts.metric_trend(team, jc, title=title, unit="percent", team_name=name),
+        zoom = charts.zoomed_range(team, jc)
+        title = charts.two_line_title("Datenqualitätswert über 24 Monate", "Team, Vorjahr und Jobcenter"
+                                      + (f" · Achse von {format_number(zoom[0], 0)} bis {format_number(zoom[1], 0)} %"
+                                         if zoom else ""))
+        st.plotly_chart(charts.metric_trend(team, jc, title=title, unit="percent", team_name=name, y_range=zoom),
                         key="dq_trend", config={"displaylogo": False})
 
     rules = data.dq_rules(key)

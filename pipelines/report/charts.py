@@ -15,8 +15,9 @@ import html
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
+from plotly.subplots import make_subplots
 
-from pipelines.report.formats import format_change, format_number, format_value, month_label
+from pipelines.report.formats import format_change, format_number, format_value, month_label, month_short
 
 PALETTE = {
     "team": "#34627F",
@@ -28,7 +29,6 @@ PALETTE = {
 }
 HEAT_SCALE = [[0.0, "#F5F0E6"], [0.5, "#BFD0DC"], [1.0, "#34627F"]]
 UNIT_AXIS = {"percent": "Prozent", "count": "Anzahl", "per_100": "je 100 eLb"}
-MONTH_TICKS = "%m.%Y"
 SUPPRESSED_HOVER = "weniger als die Mindestzahl an Personen – zum Schutz der Sozialdaten nicht ausgewiesen"
 
 
@@ -94,46 +94,76 @@ def _hover(months: pd.Series, values: pd.Series, nums: pd.Series, dens: pd.Serie
 HOVER = "%{customdata[0]}<br>Zähler: %{customdata[1]}<br>Nenner: %{customdata[2]}<extra>%{fullData.name}</extra>"
 
 
+def month_axis(fig: go.Figure, months: pd.Series, **where: int) -> None:
+    """German month ticks ("Jan. 2025"), at most eight of them: plotly's own month names are English, and its
+    German locale file is not part of the offline bundle."""
+    shown = sorted(pd.to_datetime(pd.Series(months)).dropna().unique())
+    if not shown:
+        return
+    step = max(1, -(-len(shown) // 8))
+    if step > 1:
+        step = 3 if step <= 3 else 6 if step <= 6 else 12
+    ticks = [m for m in shown if (pd.Timestamp(m).month - 1) % step == 0] if step > 1 else shown
+    fig.update_xaxes(tickvals=ticks, ticktext=[month_short(pd.Timestamp(m).date()) for m in ticks], **where)
+
+
+def zoomed_range(*frames: pd.DataFrame, floor: float = 0, ceiling: float = 100) -> tuple[float, float] | None:
+    """A y range around the values of ``frames`` (columns ``value``, ``prev_value``), in steps of 5 with room
+    on both sides and within ``floor``..``ceiling``: a score between 88 and 96 % drawn on 0..100 is a flat
+    line. None when there is nothing to draw."""
+    values = pd.concat([f[c] for f in frames if f is not None for c in ("value", "prev_value") if c in f]).dropna()
+    if values.empty:
+        return None
+    low = max(floor, 5 * ((float(values.min()) - 2) // 5))
+    high = min(ceiling, 5 * -(-(float(values.max()) + 2) // 5))
+    return (low, high) if high > low else None
+
+
 def metric_trend(team: pd.DataFrame, center: pd.DataFrame | None, *, title: str, unit: str | None,
-                 team_name: str) -> go.Figure:
+                 team_name: str, y_range: tuple[float, float] | None = None) -> go.Figure:
     """A metric of one team over time, against its own previous year and against the job center.
 
-    ``team`` and ``center`` come from :func:`trend_frame`. For counts the job
-    center sits on a right-hand axis (a team's count and the job center's are of
-    different size; the shape is what compares).
+    ``team`` and ``center`` come from :func:`trend_frame`. For counts the job center has a small panel of
+    its own below (a team's count and the job center's are of different size; a second y-axis over the
+    same plot made both read wrong), for rates and shares it is a line on the same axis.
     """
-    fig = go.Figure()
+    counts = unit == "count" and center is not None and not center.empty
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.72, 0.28], vertical_spacing=0.08) \
+        if counts else go.Figure()
+    main = {"row": 1, "col": 1} if counts else {}
     fig.add_trace(go.Scatter(
         x=team["month"], y=team["prev_value"], name="Vorjahr (Team)", mode="lines",
         line={"color": PALETTE["previous"], "width": 2, "dash": "dash"},
         customdata=_hover(team["month"], team["prev_value"], team["prev_numerator"], team["prev_denominator"],
                           unit, shift_years=1),
-        hovertemplate=HOVER))
+        hovertemplate=HOVER), **main)
     fig.add_trace(go.Scatter(
         x=team["month"], y=team["value"], name=text_of(team_name), mode="lines+markers",
         line={"color": PALETTE["team"], "width": 3}, marker={"size": 5},
         customdata=_hover(team["month"], team["value"], team["numerator"], team["denominator"], unit),
-        hovertemplate=HOVER))
+        hovertemplate=HOVER), **main)
     if center is not None and not center.empty:
-        secondary = unit == "count"
         fig.add_trace(go.Scatter(
-            x=center["month"], y=center["value"],
-            name="Jobcenter gesamt" + (" (rechte Achse)" if secondary else ""), mode="lines",
-            line={"color": PALETTE["center"], "width": 2, "dash": "dot"}, yaxis="y2" if secondary else "y",
+            x=center["month"], y=center["value"], name="Jobcenter gesamt" + (" (unten)" if counts else ""),
+            mode="lines", line={"color": PALETTE["center"], "width": 2, "dash": "dot"},
             customdata=_hover(center["month"], center["value"], center["numerator"], center["denominator"], unit),
-            hovertemplate=HOVER))
-        if secondary:
-            fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "showgrid": False,
-                                      "title": {"text": "Jobcenter gesamt"}, "rangemode": "tozero",
-                                      "tickformat": ",.0f"})
-    _layout(fig, title, y_title=UNIT_AXIS.get(unit or ""), height=360)
-    fig.update_xaxes(tickformat=MONTH_TICKS, title_text="Monat")
-    fig.update_yaxes(rangemode="tozero")
+            hovertemplate=HOVER), **({"row": 2, "col": 1} if counts else {}))
+    _layout(fig, title, y_title=UNIT_AXIS.get(unit or ""), height=400 if counts else 360)
+    if y_range:
+        fig.update_yaxes(range=list(y_range))
+    else:
+        fig.update_yaxes(rangemode="tozero")
+    if counts:
+        fig.update_yaxes(title_text="Jobcenter", tickformat=",.0f", nticks=3, row=2, col=1)
+        fig.update_yaxes(title_text=UNIT_AXIS.get(unit or ""), row=1, col=1)
+    bottom = {"row": 2, "col": 1} if counts else {}
+    month_axis(fig, team["month"], **bottom)
+    fig.update_xaxes(title_text="Monat", **bottom)
     if unit == "count":
-        fig.update_yaxes(tickformat=",.0f")
+        fig.update_yaxes(tickformat=",.0f", **main)
         top = pd.concat([team["value"], team["prev_value"]]).max()
         if pd.isna(top) or top < 5:
-            fig.update_layout(yaxis={"dtick": 1, "range": [0, max(1.0, 0 if pd.isna(top) else float(top)) * 1.1]})
+            fig.update_yaxes(dtick=1, range=[0, max(1.0, 0 if pd.isna(top) else float(top)) * 1.1], **main)
     return fig
 
 
@@ -189,7 +219,7 @@ def goal_chart(goal: pd.Series, *, title: str, unit: str | None) -> go.Figure:
     ``goal`` is one ``goal_status`` row.
     """
     as_of = pd.Timestamp(goal["as_of_month"]).date()
-    labels = [f"Ist bis {as_of:%m.%Y}", "Erwartung linear", "Erwartung saisonal", "Prognose Dezember",
+    labels = [f"Ist bis {month_short(as_of)}", "Erwartung linear", "Erwartung saisonal", "Prognose Dezember",
               "Jahresziel"]
     values = [goal.get("actual"), goal.get("expected_linear"), goal.get("expected_seasonal"),
               goal.get("forecast_year_end"), goal.get("target_value")]
@@ -322,7 +352,7 @@ def cohort_heatmap(cohorts: pd.DataFrame, *, title: str) -> go.Figure:
         text.append(t_row)
         hover.append(h_row)
     fig = go.Figure(go.Heatmap(
-        z=z, x=[pd.Timestamp(m).strftime("%m.%Y") for m in months], y=list(steps["step_label_de"]), text=text,
+        z=z, x=[month_short(pd.Timestamp(m).date()) for m in months], y=list(steps["step_label_de"]), text=text,
         texttemplate="%{text}", textfont={"size": 11}, customdata=hover,
         hovertemplate="%{customdata}<extra></extra>", colorscale=HEAT_SCALE, zmin=0, zmax=100, xgap=2, ygap=2,
         colorbar={"title": {"text": "Anteil (%)"}, "ticksuffix": " %"}))

@@ -7,6 +7,8 @@ import math
 
 MONTHS_DE = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
              "November", "Dezember"]
+MONTHS_SHORT_DE = ["Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sept.", "Okt.", "Nov.",
+                   "Dez."]  # the Duden's abbreviations
 UNIT_SUFFIX = {"percent": " %", "per_100": ""}
 STATUS_DE = {"on_track": "auf Kurs", "watch": "im Blick behalten", "behind": "Unterstützung sinnvoll"}
 DIRECTION_DE = {"lower_better": "niedriger ist besser", "higher_better": "höher ist besser"}
@@ -18,6 +20,11 @@ def attainment_text(attainment: object, status: object) -> str:
     if not missing(attainment):
         return f"{format_number(float(attainment), 1)} %"  # type: ignore[arg-type]
     return "Ziel erreicht" if status == "on_track" else "–"
+
+
+def month_short(month: dt.date) -> str:
+    """A month on a chart axis: "Jan. 2025"."""
+    return f"{MONTHS_SHORT_DE[month.month - 1]} {month.year}"
 
 
 def missing(value: object) -> bool:

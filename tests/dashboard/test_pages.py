@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -270,6 +271,25 @@ def test_goals_in_appreciative_words(env: Path) -> None:
             assert words[status] in text
     assert "on_track" not in text and "behind" not in text
     assert any("-goal_" in c.proto.id for c in at.get("plotly_chart"))
+
+
+def test_charts_have_one_y_axis_per_panel_and_german_months(env: Path) -> None:
+    """(issue 16) No second y-axis over the same plot (the job center's counts get a small panel below), month
+    ticks like "Jan. 2025", and the DQ score on an axis zoomed to its values."""
+    month = re.compile(r"^(Jan\.|Feb\.|März|Apr\.|Mai|Juni|Juli|Aug\.|Sept\.|Okt\.|Nov\.|Dez\.) \d{4}$")
+    at = app("team", thema="Bestand und Bewegung")
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert specs
+    for spec in specs:
+        axes = {k: v for k, v in spec["layout"].items() if k.startswith("yaxis")}
+        assert not any("overlaying" in axis for axis in axes.values()), axes
+        ticks = [t for k, v in spec["layout"].items() if k.startswith("xaxis") for t in v.get("ticktext", [])]
+        assert ticks and all(month.match(t) for t in ticks), ticks
+    assert any(len([k for k in spec["layout"] if k.startswith("yaxis")]) == 2 for spec in specs)  # counts: 2 panels
+    dq = app("data_quality")
+    spec = json.loads(next(c for c in dq.get("plotly_chart") if "dq_trend" in c.proto.id).proto.spec)
+    low, high = spec["layout"]["yaxis"]["range"]
+    assert low > 0 and high <= 100 and f"Achse von {low:.0f} bis {high:.0f} %" in spec["layout"]["title"]["text"]
 
 
 def test_the_theme_lives_in_the_url(env: Path) -> None:
