@@ -115,7 +115,7 @@ def test_young_cohorts_show_open_not_zero(hand: Path) -> None:
     # T2's only entry of 2024 is S5 (06.05.): contacted after 2 days; 60 days have not passed for May
     assert spec(at, "case_funnel")["data"][0]["text"] == ["100,0 %", "noch offen", "noch offen", "noch offen"]
     heat = spec(at, "case_cohorts")["data"][0]
-    assert heat["x"] == ["01.2024", "02.2024", "03.2024", "04.2024", "05.2024", "06.2024"]
+    assert heat["x"] == ["Jan. 2024", "Feb. 2024", "März 2024", "Apr. 2024", "Mai 2024", "Juni 2024"]
     # January-April: nobody entered; May: 1 of 1; June: 14 days have not passed for entries on 30.06.
     assert heat["text"][0] == ["–", "–", "–", "–", "100", "noch offen"]
     assert heat["text"][1][4:] == ["noch offen", "noch offen"]
