@@ -15,7 +15,7 @@ from dashboard import data
 from dashboard.widgets import current_filters, no_metrics_yet, team_label
 from pipelines.publish import explanation
 from pipelines.report import charts
-from pipelines.report.formats import delta_color, format_change, format_value, month_label
+from pipelines.report.formats import STATUS_DE, delta_color, format_change, format_value, month_label, month_short
 
 SPARK_MONTHS = 24
 
@@ -46,6 +46,7 @@ def render() -> None:
     window = center[(center["month"] <= pd.Timestamp(month))
                     & (center["month"] > pd.Timestamp(month) - pd.DateOffset(months=SPARK_MONTHS))]
     metrics = flagged(catalog, "key_figure")
+    goals = data.goal_status(key)
     cols = st.columns(4)
     for i, metric_id in enumerate(metrics):
         meta = catalog.loc[metric_id]
@@ -60,6 +61,9 @@ def render() -> None:
                 help=meta["definition_de"], border=True,
                 chart_data=spark or None, chart_type="line",
             )
+            note = goal_note(goals, catalog, metric_id, month)
+            if note:
+                st.caption(note)
 
     st.subheader("Teams im Vergleich mit ihrem eigenen Vorjahr")
     st.caption("Je Team der Wert im Monat und in Klammern die Veränderung gegenüber dem Vorjahresmonat "
@@ -71,6 +75,31 @@ def render() -> None:
                    & values["metric_id"].isin(flagged(catalog, "team_table"))]
     if shown["suppressed"].any():
         st.caption(explanation(data.min_cell_size()))
+
+
+GOAL_FIGURE_DE = {"cumulative": "im Jahr", "progress": "als Jahresfortschrittswert", "average": "im Jahresmittel"}
+
+
+def goal_note(goals: pd.DataFrame | None, catalog: pd.DataFrame, metric_id: str, month) -> str | None:  # noqa: ANN001
+    """The job center's goal of the month's year under its tile: target, which figure it is about, status.
+
+    The tile shows the month's value; a goal may be about another figure of the same metric (the year's sum,
+    the Jahresfortschrittswert, the year's mean), so the note names it rather than put a second number under
+    the same label.
+    """
+    if goals is None or goals.empty:
+        return None
+    rows = goals[(goals["team_id"] == data.ALL) & (goals["metric_id"] == metric_id) & (goals["year"] == month.year)]
+    if rows.empty:
+        return None
+    goal = rows.iloc[0]
+    kind = catalog.loc[metric_id, "goal_kind"] if "goal_kind" in catalog else None
+    unit = catalog.loc[metric_id, "unit"]
+    figure = GOAL_FIGURE_DE.get(kind, "")
+    status = STATUS_DE.get(goal.get("status")) if isinstance(goal.get("status"), str) else None
+    stand = f"Stand {month_short(pd.Timestamp(goal['as_of_month']).date())}"
+    return (f"Ziel {month.year}: {format_value(goal['target_value'], unit)}" + (f" {figure}" if figure else "")
+            + (f" · {status} ({stand})" if status else ""))
 
 
 def team_table(values: pd.DataFrame, catalog: pd.DataFrame, team_ids: tuple[str, ...],

@@ -48,6 +48,7 @@ def render() -> None:
                "Sozialdaten nicht ausgewiesen.")
     own = data.metric_values(key, filters.team_id)
     center = data.metric_values(key, data.ALL)
+    goals = data.goal_status(key)
     grouped = themes(catalog)
     # One theme at a time: building all 18 plotly charts made a team switch take ~0.8 s at
     # 200,000 persons; a theme's handful keeps it well under half a second.
@@ -56,14 +57,18 @@ def render() -> None:
     for start in range(0, len(ids), 2):
         for col, metric_id in zip(st.columns(2), ids[start:start + 2], strict=False):
             with col:
-                _metric_block(metric_id, catalog.loc[metric_id], own, center, filters.month, name)
+                _metric_block(metric_id, catalog, own, center, filters, name, goals)
 
 
-def _metric_block(metric_id: str, meta: pd.Series, own: pd.DataFrame, center: pd.DataFrame, month, name: str) -> None:
-    team = charts.trend_frame(own[own["metric_id"] == metric_id], month, WINDOW)
-    whole = charts.trend_frame(center[center["metric_id"] == metric_id], month, WINDOW)
-    fig = charts.metric_trend(team, whole, title=charts.two_line_title(meta["label_de"], "Team, Vorjahr und Jobcenter"),
-                              unit=meta["unit"], team_name=name)
+def _metric_block(metric_id: str, catalog: pd.DataFrame, own: pd.DataFrame, center: pd.DataFrame, filters,  # noqa: ANN001
+                  name: str, goals: pd.DataFrame | None) -> None:
+    meta = catalog.loc[metric_id]
+    team = charts.trend_frame(own[own["metric_id"] == metric_id], filters.month, WINDOW)
+    whole = charts.trend_frame(center[center["metric_id"] == metric_id], filters.month, WINDOW)
+    target = charts.target_line(goals, catalog, metric_id, filters.team_id, team["month"])
+    detail = "Team, Vorjahr und Jobcenter" + (" · mit Ziel" if target else "")
+    fig = charts.metric_trend(team, whole, title=charts.two_line_title(meta["label_de"], detail),
+                              unit=meta["unit"], team_name=name, target=target)
     st.plotly_chart(fig, key=f"trend_{metric_id}", config={"displaylogo": False, "locale": "de"})
     with st.expander(f"Steckbrief: {meta['label_de']}"):
         st.markdown(fact_sheet(meta["definition_de"]))

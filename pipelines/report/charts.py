@@ -119,8 +119,46 @@ def zoomed_range(*frames: pd.DataFrame, floor: float = 0, ceiling: float = 100) 
     return (low, high) if high > low else None
 
 
+def target_line(goals: pd.DataFrame | None, catalog: pd.DataFrame, metric_id: str, team_id: str,
+                months: pd.Series) -> tuple[pd.DataFrame, str] | None:
+    """The team's goal drawn on the chart of ``metric_id``: (month, value) points and their legend label.
+
+    What a month of the chart can be compared with (metrics.md, Goals):
+    - a level or average goal (value in A, mean of the year): the target itself, the months of its year;
+    - a cumulative goal (integrations, entries, exits): the chart shows months, so the pro-rata share of one
+      month, target / 12 ("Ziel anteilig je Monat");
+    - a progress goal (the Integrationsquote by its Jahresfortschrittswert): the pro-rata path target × n / 12
+      on the chart of the tracked value, where n is the month of the year.
+    ``catalog`` is indexed by metric_id with ``goal_kind`` and ``tracked_metric_id``.
+    """
+    if goals is None or goals.empty or not len(months):
+        return None
+    shown = pd.to_datetime(pd.Series(months))
+    tracked_by = {m: row["tracked_metric_id"] for m, row in catalog.iterrows()
+                  if row.get("goal_kind") == "progress" and isinstance(row.get("tracked_metric_id"), str)}
+    own = [m for m, t in tracked_by.items() if t == metric_id]
+    goal_metric = own[0] if own else metric_id
+    rows = goals[(goals["team_id"] == team_id) & (goals["metric_id"] == goal_metric)]
+    if rows.empty or goal_metric not in catalog.index:
+        return None
+    kind = catalog.loc[goal_metric, "goal_kind"]
+    if kind == "progress" and not own:
+        return None  # a progress goal is drawn on its tracked value, not on the 12-month rate
+    points = []
+    for _, goal in rows.iterrows():
+        target = float(goal["target_value"])
+        for m in shown[shown.dt.year == int(goal["year"])]:
+            value = target / 12 if kind == "cumulative" else target * m.month / 12 if kind == "progress" else target
+            points.append((m, value))
+    if not points:
+        return None
+    label = {"cumulative": "Ziel anteilig je Monat", "progress": "Zielpfad (anteilig)"}.get(kind, "Ziel")
+    return pd.DataFrame(points, columns=["month", "value"]).sort_values("month"), label
+
+
 def metric_trend(team: pd.DataFrame, center: pd.DataFrame | None, *, title: str, unit: str | None,
-                 team_name: str, y_range: tuple[float, float] | None = None) -> go.Figure:
+                 team_name: str, y_range: tuple[float, float] | None = None,
+                 target: tuple[pd.DataFrame, str] | None = None) -> go.Figure:
     """A metric of one team over time, against its own previous year and against the job center.
 
     ``team`` and ``center`` come from :func:`trend_frame`. For counts the job center has a small panel of
@@ -148,6 +186,16 @@ def metric_trend(team: pd.DataFrame, center: pd.DataFrame | None, *, title: str,
             mode="lines", line={"color": PALETTE["center"], "width": 2, "dash": "dot"},
             customdata=_hover(center["month"], center["value"], center["numerator"], center["denominator"], unit),
             hovertemplate=HOVER), **({"row": 2, "col": 1} if counts else {}))
+    if target is not None:
+        points, label = target
+        # one line per year (a goal of the next year starts afresh): a gap between the years
+        years = points.assign(year=points["month"].dt.year)
+        for i, (_, part) in enumerate(years.groupby("year")):
+            fig.add_trace(go.Scatter(
+                x=part["month"], y=part["value"], name=label, mode="lines", showlegend=i == 0, legendgroup="ziel",
+                line={"color": PALETTE["target"], "width": 2, "dash": "longdash", "shape": "hv"
+                      if label == "Ziel" else "linear"},
+                hovertemplate=f"{label}: %{{y:,.1f}}<extra></extra>"), **main)
     _layout(fig, title, y_title=UNIT_AXIS.get(unit or ""), height=400 if counts else 360)
     if y_range:
         fig.update_yaxes(range=list(y_range))

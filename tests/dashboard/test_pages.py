@@ -292,6 +292,67 @@ def test_charts_have_one_y_axis_per_panel_and_german_months(env: Path) -> None:
     assert low > 0 and high <= 100 and f"Achse von {low:.0f} bis {high:.0f} %" in spec["layout"]["title"]["text"]
 
 
+def _array(value: object) -> list:
+    """A plotly JSON array: a list, or plotly's typed binary form ``{"dtype": ..., "bdata": ...}``."""
+    if isinstance(value, dict) and "bdata" in value:
+        import base64
+
+        import numpy as np
+
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"])).tolist()
+    return list(value)
+
+
+def test_team_charts_carry_the_teams_goals(env: Path) -> None:
+    """(issue 16) A level goal as its target, a cumulative goal as its monthly share target / 12, the
+    Integrationsquote's progress goal as the path target × n / 12 on the Jahresfortschrittswert."""
+    year = sql(env, "SELECT max(year) FROM goal_status")[0][0]
+    expected = {"level": "Ziel", "average": "Ziel", "cumulative": "Ziel anteilig je Monat"}
+    rows = sql(env, "SELECT g.team_id, g.metric_id, g.target_value, c.goal_kind, c.theme_de, c.tracked_metric_id"
+                    " FROM goal_status g JOIN metric_catalog c USING (metric_id) WHERE g.year = ? AND g.team_id <> "
+                    "'__all__' ORDER BY g.team_id, g.metric_id", [year])
+    team = rows[0][0]
+    checked = set()
+    for team_id, metric_id, target, kind, _theme, tracked in rows:
+        if team_id != team:
+            continue
+        chart_metric = tracked if kind == "progress" else metric_id
+        chart_theme = sql(env, "SELECT theme_de FROM metric_catalog WHERE metric_id = ?", [chart_metric])[0][0]
+        at = app("team", team=team, thema=chart_theme)
+        chart = next(c for c in at.get("plotly_chart") if f"trend_{chart_metric}" in c.proto.id)
+        traces = json.loads(chart.proto.spec)["data"]
+        label = "Zielpfad (anteilig)" if kind == "progress" else expected[kind]
+        line = [t for t in traces if t.get("legendgroup") == "ziel" and t["name"] == label]
+        assert line, (metric_id, [t["name"] for t in traces])
+        points = [(x[:7], y) for t in line for x, y in zip(_array(t["x"]), _array(t["y"]), strict=True)
+                  if str(x).startswith(str(year))]
+        assert points, metric_id
+        for month, value in points:
+            n = int(month[5:7])
+            want = target / 12 if kind == "cumulative" else target * n / 12 if kind == "progress" else target
+            assert value == pytest.approx(want), (metric_id, month)
+        checked.add(kind)
+    assert {"level", "cumulative", "progress"} <= checked, checked
+
+
+def test_overview_tiles_name_the_job_centers_goals(env: Path) -> None:
+    """(issue 16) Under a key figure's tile: the job center's goal of the year, the figure it is about and its
+    status in words."""
+    month = sql(env, "SELECT max(month) FROM metric_values")[0][0]
+    goals = sql(env, "SELECT g.metric_id, g.status, c.goal_kind FROM goal_status g JOIN metric_catalog c"
+                     " USING (metric_id) WHERE g.team_id = '__all__' AND g.year = ? AND c.key_figure",
+                [month.year])
+    assert goals
+    at = app("overview")
+    captions = [c.value for c in at.caption]
+    words = {"on_track": "auf Kurs", "watch": "im Blick behalten", "behind": "Unterstützung sinnvoll"}
+    for metric_id, status, kind in goals:
+        notes = [c for c in captions if c.startswith(f"Ziel {month.year}: ")]
+        assert any(words[status] in c for c in notes if status), (metric_id, notes)
+        if kind == "progress":
+            assert any("als Jahresfortschrittswert" in c for c in notes), notes
+
+
 def test_the_theme_lives_in_the_url(env: Path) -> None:
     """(issue 16) ``?thema=…`` opens the Team page on that theme; a click writes it back."""
     at = app("team", thema="Datenqualität")
