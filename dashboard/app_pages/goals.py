@@ -19,9 +19,9 @@ from pipelines.report.formats import (
     attainment_text,
     format_number,
     format_value,
+    goal_actual_label,
     inline,
     missing,
-    month_label,
 )
 
 STATUS_BADGE = {"on_track": "blue", "watch": "gray", "behind": "violet"}
@@ -94,7 +94,8 @@ def _goal_block(goal: pd.Series, catalog: pd.DataFrame, backtest: pd.DataFrame |
         else:
             st.caption("Für dieses Ziel lässt sich noch kein Status angeben.")
         c1, c2, c3 = st.columns(3)
-        c1.metric(f"Ist bis {month_label(as_of)}", format_value(goal["actual"], unit))
+        kind = meta["goal_kind"] if meta is not None and "goal_kind" in meta else None
+        c1.metric(goal_actual_label(kind, as_of), format_value(goal["actual"], unit))
         c2.metric("Erwartet (saisonal)", format_value(goal["expected_seasonal"], unit))
         attainment = goal.get("attainment_pct")
         c3.metric("Erreichung", attainment_text(attainment, status),
@@ -104,7 +105,7 @@ def _goal_block(goal: pd.Series, catalog: pd.DataFrame, backtest: pd.DataFrame |
             st.caption(backtest_sentence(backtest, goal, unit))
         st.plotly_chart(charts.goal_chart(goal, title=charts.two_line_title(
                                               label, "Ist, Erwartung und Prognose zum Jahresende"),
-                                          unit=unit),
+                                          unit=unit, kind=kind),
                         key=f"goal_{goal['team_id']}_{metric_id}", config={"displaylogo": False})
 
 

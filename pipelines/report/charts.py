@@ -17,7 +17,14 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.subplots import make_subplots
 
-from pipelines.report.formats import format_change, format_number, format_value, month_label, month_short
+from pipelines.report.formats import (
+    format_change,
+    format_number,
+    format_value,
+    goal_actual_label,
+    month_label,
+    month_short,
+)
 
 PALETTE = {
     "team": "#34627F",
@@ -260,14 +267,14 @@ def pass_rate_heatmap(rates: pd.DataFrame, rule_labels: dict[str, str], team_lab
     return fig
 
 
-def goal_chart(goal: pd.Series, *, title: str, unit: str | None) -> go.Figure:
+def goal_chart(goal: pd.Series, *, title: str, unit: str | None, kind: str | None = None) -> go.Figure:
     """One target: actual against the linear and the seasonal expectation, and the year-end
     forecast with its 80 % band against the target.
 
     ``goal`` is one ``goal_status`` row.
     """
     as_of = pd.Timestamp(goal["as_of_month"]).date()
-    labels = [f"Ist bis {month_short(as_of)}", "Erwartung linear", "Erwartung saisonal", "Prognose Dezember",
+    labels = [goal_actual_label(kind, as_of), "Erwartung linear", "Erwartung saisonal", "Prognose Dezember",
               "Jahresziel"]
     values = [goal.get("actual"), goal.get("expected_linear"), goal.get("expected_seasonal"),
               goal.get("forecast_year_end"), goal.get("target_value")]

@@ -27,6 +27,15 @@ def month_short(month: dt.date) -> str:
     return f"{MONTHS_SHORT_DE[month.month - 1]} {month.year}"
 
 
+def goal_actual_label(kind: str | None, as_of: dt.date) -> str:
+    """What a goal's ``actual`` is, by its kind (metrics.md, Goals), so that it never stands under the same
+    name as the month's value of the metric: "Jahresfortschrittswert Jan.–Okt." against "Integrationsquote"."""
+    span = f"{MONTHS_SHORT_DE[0]}–{MONTHS_SHORT_DE[as_of.month - 1]} {as_of.year}" if as_of.month > 1 else \
+        month_short(as_of)
+    return {"cumulative": f"Summe {span}", "progress": f"Jahresfortschrittswert {span}",
+            "average": f"Ø {span}"}.get(kind or "", f"Wert {month_short(as_of)}")
+
+
 def missing(value: object) -> bool:
     if value is None:
         return True

@@ -25,6 +25,7 @@ from pipelines.report.formats import (
     format_date,
     format_number,
     format_value,
+    goal_actual_label,
     month_label,
 )
 from pipelines.review import TODO_RULES, Point, Review
@@ -113,7 +114,9 @@ def goals_table(review: Review) -> pd.DataFrame | None:
             "Ziel": label + (f" ({DIRECTION_DE[direction]})" if (direction := review.catalog["direction"].get(
                 goal["metric_id"])) in DIRECTION_DE else ""),
             "Jahresziel": format_value(goal["target_value"], unit),
-            f"Ist bis {month_label(pd.Timestamp(goal['as_of_month']).date())}": format_value(goal["actual"], unit),
+            "Ist-Wert": format_value(goal["actual"], unit) + " (" + goal_actual_label(
+                review.catalog["goal_kind"].get(goal["metric_id"]) if "goal_kind" in review.catalog else None,
+                pd.Timestamp(goal["as_of_month"]).date()) + ")",
             "Erwartet (saisonal)": format_value(goal["expected_seasonal"], unit),
             "Erreichung": attainment_text(attainment, goal.get("status")),
             "Stand": "–" if bool(goal.get("suppressed", False))

@@ -353,6 +353,20 @@ def test_overview_tiles_name_the_job_centers_goals(env: Path) -> None:
             assert any("als Jahresfortschrittswert" in c for c in notes), notes
 
 
+def test_a_goals_actual_says_which_figure_it_is(env: Path) -> None:
+    """(issue 16, one label one number) The Integrationsquote's goal is tracked by the Jahresfortschrittswert,
+    the LZB goal by the year's mean: the card names them, never "Ist" under the metric's own name."""
+    team = sql(env, "SELECT min(team_id) FROM goal_status WHERE team_id <> '__all__'")[0][0]
+    kinds = dict(sql(env, "SELECT g.metric_id, c.goal_kind FROM goal_status g JOIN metric_catalog c USING (metric_id)"
+                          " WHERE g.team_id = ? AND g.year = (SELECT max(year) FROM goal_status)", [team]))
+    labels = [m.label for m in app("goals", team=team).metric]
+    wanted = {"progress": "Jahresfortschrittswert Jan.–", "average": "Ø Jan.–", "cumulative": "Summe Jan.–"}
+    for kind, start in wanted.items():
+        if kind in kinds.values():
+            assert any(label.startswith(start) for label in labels), (kind, labels)
+    assert "progress" in kinds.values() and not any(label.startswith("Ist bis") for label in labels)
+
+
 def test_the_theme_lives_in_the_url(env: Path) -> None:
     """(issue 16) ``?thema=…`` opens the Team page on that theme; a click writes it back."""
     at = app("team", thema="Datenqualität")
