@@ -22,7 +22,8 @@ from pipelines.report.formats import format_number, month_key, month_label
 
 __all__ = ["Filters", "current_filters", "format_number", "sidebar_filters", "team_label", "url_radio", "url_toggle"]
 
-PARAMS = {"month": "monat", "unit": "bereich", "team": "team", "theme": "thema", "compare": "vergleich"}
+PARAMS = {"month": "monat", "unit": "bereich", "team": "team", "theme": "thema", "compare": "vergleich",
+          "table": "tabelle"}
 ALL_UNITS = ""
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data
-from dashboard.widgets import current_filters, no_metrics_yet, team_label
+from dashboard.widgets import PARAMS, current_filters, no_metrics_yet, team_label, url_radio
 from pipelines.publish import explanation
 from pipelines.report import charts
 from pipelines.report.formats import STATUS_DE, delta_color, format_change, format_value, month_label, month_short
@@ -47,19 +47,24 @@ def render() -> None:
                     & (center["month"] > pd.Timestamp(month) - pd.DateOffset(months=SPARK_MONTHS))]
     metrics = flagged(catalog, "key_figure")
     goals = data.goal_status(key)
-    cols = st.columns(4)
+    # three tiles a row at 1400 px, each titled by a wrapping line of its own: st.metric cuts its label to one
+    # line ("Integrationsquote (12 Mon…", "Abdeckung mit aktuellem Kooperations…")
+    per_row = 3
+    cols = st.columns(per_row)
     for i, metric_id in enumerate(metrics):
         meta = catalog.loc[metric_id]
         value = now["value"].get(metric_id)
         spark = window[window["metric_id"] == metric_id].sort_values("month")["value"].dropna().tolist()
-        with cols[i % 4]:
+        if i and i % per_row == 0:
+            cols = st.columns(per_row)
+        with cols[i % per_row], st.container(border=True, height="stretch"):
             change = format_change(value, prev["value"].get(metric_id), meta["unit"])
+            st.markdown(f"**{meta['label_de']}**", help=meta["definition_de"])  # our catalogue's text, not data
             st.metric(
                 meta["label_de"], format_value(value, meta["unit"]),
                 delta=change, delta_color=delta_color(meta["direction"], change),
-                delta_description="ggü. Vorjahresmonat",
-                help=meta["definition_de"], border=True,
-                chart_data=spark or None, chart_type="line",
+                delta_description="ggü. Vorjahr", label_visibility="collapsed",
+                help=meta["definition_de"], chart_data=spark or None, chart_type="line",
             )
             note = goal_note(goals, catalog, metric_id, month)
             if note:
@@ -69,10 +74,14 @@ def render() -> None:
     st.caption("Je Team der Wert im Monat und in Klammern die Veränderung gegenüber dem Vorjahresmonat "
                "desselben Teams. Die Teams stehen in fester Reihenfolge (nach Team-ID), nicht als Rangliste.")
     values = data.month_values(key, month)
-    st.dataframe(team_table(values, catalog, filters.team_ids, filters.team_names),
+    by_theme = table_themes(catalog)
+    # one theme at a time: all team-table metrics at once needed horizontal scrolling at 1400 px
+    theme = url_radio("Kennzahlen", list(by_theme), PARAMS["table"], next(iter(by_theme)), horizontal=True,
+                      label_visibility="collapsed") if len(by_theme) > 1 else next(iter(by_theme), None)
+    metric_ids = by_theme.get(theme, [])
+    st.dataframe(team_table(values, catalog, filters.team_ids, filters.team_names, metric_ids),
                  hide_index=True, width="stretch")
-    shown = values[values["team_id"].isin([*filters.team_ids, data.ALL])
-                   & values["metric_id"].isin(flagged(catalog, "team_table"))]
+    shown = values[values["team_id"].isin([*filters.team_ids, data.ALL]) & values["metric_id"].isin(metric_ids)]
     if shown["suppressed"].any():
         st.caption(explanation(data.min_cell_size()))
 
@@ -102,10 +111,18 @@ def goal_note(goals: pd.DataFrame | None, catalog: pd.DataFrame, metric_id: str,
             + (f" · {status} ({stand})" if status else ""))
 
 
+def table_themes(catalog: pd.DataFrame) -> dict[str, list[str]]:
+    """The team table's metrics (``team_table``) by theme, both in the catalogue's display order."""
+    out: dict[str, list[str]] = {}
+    for metric_id in flagged(catalog, "team_table"):
+        out.setdefault(catalog.loc[metric_id, "theme_de"], []).append(metric_id)
+    return out
+
+
 def team_table(values: pd.DataFrame, catalog: pd.DataFrame, team_ids: tuple[str, ...],
-               names: dict[str, str]) -> pd.DataFrame:
-    """Teams (fixed order, then the job center) × key metrics, as German text cells."""
-    metrics = flagged(catalog, "team_table")
+               names: dict[str, str], metrics: list[str] | None = None) -> pd.DataFrame:
+    """Teams (fixed order, then the job center) × metrics (default: every team-table metric), as German text."""
+    metrics = flagged(catalog, "team_table") if metrics is None else metrics
     indexed = values.set_index(["team_id", "metric_id"])
     rows = []
     for team_id in [*team_ids, data.ALL]:

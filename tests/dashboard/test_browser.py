@@ -141,3 +141,37 @@ def test_a_shared_link_survives_clicking_to_another_page(server: tuple[str, Path
     # those two probes are the only failed requests and the only console errors allowed here.
     assert all(re.search(r"/team/_stcore/(health|host-config)$", u) for u in failed), failed
     assert all("Failed to load resource" in e for e in errors) and len(errors) == len(failed), errors
+
+
+def test_the_overview_fits_1400_pixels(server: tuple[str, Path], browser, shots: Path) -> None:
+    """(issue 16) Tile titles in full (``scrollWidth <= clientWidth``) and the team table without horizontal
+    scrolling, for every choice of its metrics."""
+    url, db = server
+    expect = playwright_api.expect
+    context = browser.new_context(viewport={"width": 1400, "height": 1400}, locale="de-DE")
+    page = context.new_page()
+    page.goto(f"{url}/", wait_until="domcontentloaded")
+    expect(page.locator('[data-testid="stMetric"]').first).to_be_visible(timeout=20_000)
+    page.wait_for_timeout(1000)
+    # every visible text Streamlit may cut with an ellipsis (tile titles, delta notes): nothing cut
+    cut = page.evaluate("""() => [...document.querySelectorAll('.stMarkdownEllipsis, [data-testid="stMetricDelta"] div,'
+        + ' [data-testid="stMarkdownContainer"] p')]
+        .filter(e => e.offsetWidth > 0 && getComputedStyle(e).visibility === 'visible'
+                     && !e.closest('[data-testid="stMetricLabel"][visibility="collapsed"]')
+                     && e.scrollWidth > e.clientWidth + 1)
+        .map(e => e.textContent)""")
+    assert cut == [], cut
+    titles = page.locator('[data-testid="stMarkdownContainer"] strong').all_text_contents()
+    assert any(t.startswith("Abdeckung mit aktuellem Kooperationsplan") for t in titles), titles
+    themes = page.locator('[data-testid="stRadio"] [role="radiogroup"] label')
+    assert themes.count() >= 2
+    for i in range(themes.count()):
+        themes.nth(i).click()
+        page.wait_for_timeout(800)
+        grid = page.locator('[data-testid="stDataFrame"]').first
+        expect(grid).to_be_visible(timeout=15_000)
+        overflow = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stDataFrame"] .dvn-scroller')]
+            .map(e => e.scrollWidth - e.clientWidth)""")
+        assert overflow and max(overflow) <= 1, (themes.nth(i).text_content(), overflow)
+        page.screenshot(path=str(shots / f"ueberblick-tabelle-{i + 1}.png"), full_page=True)
+    context.close()

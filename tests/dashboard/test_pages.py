@@ -105,7 +105,7 @@ def test_overview_tile_shows_the_job_centers_integrations(env: Path) -> None:
     rate = tile(at, label_of(env, "integration_rate_12m"))
     rate_value = value(env, "__all__", month, "integration_rate_12m")
     assert rate.value == (german(rate_value, 1) + " %" if rate_value is not None else "–")
-    assert rate.proto.delta_description == "ggü. Vorjahresmonat"
+    assert rate.proto.delta_description == "ggü. Vorjahr"
 
 
 def test_tiles_colour_by_direction_and_carry_the_fact_sheet(env: Path) -> None:
