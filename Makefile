@@ -1,11 +1,15 @@
 # The two commands of the README:
-#   make demo   set up, load the committed (synthetic) sample export, start the dashboard in demo mode
+#   make demo   set up, generate a synthetic job center of 12,000 persons, load it, start the dashboard in demo mode
 #   make test   set up, lint, run every test
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 DB     ?= data/steering.duckdb
 SAMPLE ?= sample_data
+# The demo's export: generated, deterministic (seed 42), about 12,000 persons (a county job center's size);
+# the small committed sample_data/ stays for tests. `make demo SAMPLE_DEMO=` loads sample_data/ instead.
+DEMO_SRC ?= data/demo-export
+SAMPLE_DEMO ?= 12000
 
 .PHONY: setup demo test lint bench clean
 
@@ -17,7 +21,12 @@ $(BIN)/steering: pyproject.toml
 setup: $(BIN)/steering
 
 demo: setup
+ifeq ($(SAMPLE_DEMO),)
 	$(BIN)/steering load $(SAMPLE) --db $(DB)
+else
+	$(BIN)/steering sample $(DEMO_SRC) --persons $(SAMPLE_DEMO) --seed 42
+	$(BIN)/steering load $(DEMO_SRC) --db $(DB)
+endif
 	$(BIN)/steering serve --demo --db $(DB)
 
 # pytest exits 5 when it collected no tests: that must never count as green.
