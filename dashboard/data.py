@@ -249,6 +249,11 @@ def team_review(key: Key, team_id: str, month: dt.date, compare: bool = False, o
     return gather(snapshot(key), viewer(), team_id, month, compare=compare, other_teams=other_teams)
 
 
+def as_of(key: Key) -> dt.date | None:
+    """The Datenstand of the snapshot (the latest successful load)."""
+    return snapshot(key).as_of()
+
+
 def load_runs(key: Key) -> pd.DataFrame:
     return snapshot(key).load_runs()
 

@@ -34,6 +34,7 @@ CATALOG_COLUMNS: dict[str, str] = {
     "direction": "VARCHAR", "definition_de": "VARCHAR", "theme_de": "VARCHAR", "display_order": "INTEGER",
     "key_figure": "BOOLEAN", "team_table": "BOOLEAN", "goal_kind": "VARCHAR", "goal_capable": "BOOLEAN",
     "tracked_metric_id": "VARCHAR", "signed": "BOOLEAN", "protected_by": "VARCHAR", "protect": "VARCHAR",
+    "ready_after": "VARCHAR",
 }
 # The columns of load_rejects the fix list reads (the loader writes the table, pipelines/runlog.py).
 LOAD_REJECTS_READ = ("run_id BIGINT, table_name VARCHAR, record_id VARCHAR, column_name VARCHAR,"
@@ -69,7 +70,7 @@ def compute_all(
     contract = sql_dir / "staging" / "contract.yaml"
     build_contract_columns(con, contract if contract.is_file() else CONTRACT_FILE)
     for model in tables:
-        progress(f"core: {model.name}")
+        progress(f"Kern: {model.name}")
         build_table(con, model)
     build_rules(con, rules, progress)
     build_metrics(con, metrics, progress)
@@ -80,7 +81,7 @@ def compute_all(
         con.execute(f"CREATE OR REPLACE TEMP TABLE load_rejects ({LOAD_REJECTS_READ})")
     try:
         for model in marts:
-            progress(f"marts: {model.name}")
+            progress(f"Auswertungen: {model.name}")
             build_table(con, model)
     finally:
         if stand_in:
@@ -127,7 +128,7 @@ def build_rules(con: duckdb.DuckDBPyConnection, rules: list[SqlModel], progress:
         " findings STRUCT(table_name VARCHAR, record_id VARCHAR, person_id VARCHAR)[])"
     )
     for rule in rules:
-        progress(f"rules: {rule.meta['rule_id']}")
+        progress(f"Regeln: {rule.meta['rule_id']}")
         meta = rule.meta
         con.execute(
             "INSERT INTO dq_rules VALUES (?, ?, ?, ?, ?, ?, ?::VARCHAR[])",
@@ -226,7 +227,7 @@ def build_metrics(con: duckdb.DuckDBPyConnection, metrics: list[SqlModel], progr
                 [json.dumps(sheet[name], sort_keys=True) if name == "protect" else sheet["id" if name == "metric_id"
                  else name] for name in CATALOG_COLUMNS],
             )
-        progress(f"metrics: {', '.join(ids)}")
+        progress(f"Kennzahlen: {', '.join(ids)}")
         con.execute(f"INSERT INTO metric_values SELECT {METRIC_COLUMNS} FROM ({model.body})")
         produced = {r[0] for r in con.execute(
             "SELECT DISTINCT metric_id FROM metric_values WHERE metric_id IN (SELECT unnest(?))", [ids]

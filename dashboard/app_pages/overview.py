@@ -13,9 +13,21 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.widgets import PARAMS, current_filters, no_metrics_yet, team_label, url_radio
-from pipelines.publish import explanation
 from pipelines.report import charts
-from pipelines.report.formats import STATUS_DE, delta_color, format_change, format_value, month_label, month_short
+from pipelines.report.formats import (
+    EMPTY_LEGEND,
+    HIDDEN_MARK,
+    NO_DATA_MARK,
+    STATUS_DE,
+    delta_color,
+    empty_mark,
+    format_change,
+    format_value,
+    missing,
+    month_label,
+    month_short,
+    ready_on,
+)
 
 SPARK_MONTHS = 24
 
@@ -47,6 +59,7 @@ def render() -> None:
                     & (center["month"] > pd.Timestamp(month) - pd.DateOffset(months=SPARK_MONTHS))]
     metrics = flagged(catalog, "key_figure")
     goals = data.goal_status(key)
+    as_of = data.as_of(key)
     # three tiles a row at 1400 px, each titled by a wrapping line of its own: st.metric cuts its label to one
     # line ("Integrationsquote (12 Mon…", "Abdeckung mit aktuellem Kooperations…")
     per_row = 3
@@ -60,8 +73,11 @@ def render() -> None:
         with cols[i % per_row], st.container(border=True, height="stretch"):
             change = format_change(value, prev["value"].get(metric_id), meta["unit"])
             st.markdown(f"**{meta['label_de']}**", help=meta["definition_de"])  # our catalogue's text, not data
+            shown = format_value(value, meta["unit"]) if not missing(value) else empty_mark(
+                suppressed=bool(now["suppressed"].get(metric_id, False)) if "suppressed" in now else False,
+                ready=ready_on(meta.get("ready_after"), month), as_of=as_of)
             st.metric(
-                meta["label_de"], format_value(value, meta["unit"]),
+                meta["label_de"], shown,
                 delta=change, delta_color=delta_color(meta["direction"], change),
                 delta_description="ggü. Vorjahr", label_visibility="collapsed",
                 help=meta["definition_de"], chart_data=spark or None, chart_type="line",
@@ -79,11 +95,11 @@ def render() -> None:
     theme = url_radio("Kennzahlen", list(by_theme), PARAMS["table"], next(iter(by_theme)), horizontal=True,
                       label_visibility="collapsed") if len(by_theme) > 1 else next(iter(by_theme), None)
     metric_ids = by_theme.get(theme, [])
-    st.dataframe(team_table(values, catalog, filters.team_ids, filters.team_names, metric_ids),
-                 hide_index=True, width="stretch")
-    shown = values[values["team_id"].isin([*filters.team_ids, data.ALL]) & values["metric_id"].isin(metric_ids)]
-    if shown["suppressed"].any():
-        st.caption(explanation(data.min_cell_size()))
+    table = team_table(values, catalog, filters.team_ids, filters.team_names, metric_ids, month, as_of)
+    st.dataframe(table, hide_index=True, width="stretch")
+    marks = {HIDDEN_MARK, NO_DATA_MARK}
+    if table.drop(columns="Team").map(lambda c: c in marks or c.startswith("offen")).to_numpy().any():
+        st.caption(EMPTY_LEGEND.format(k=data.min_cell_size()))
 
 
 GOAL_FIGURE_DE = {"cumulative": "im Jahr", "progress": "als Jahresfortschrittswert", "average": "im Jahresmittel"}
@@ -120,8 +136,10 @@ def table_themes(catalog: pd.DataFrame) -> dict[str, list[str]]:
 
 
 def team_table(values: pd.DataFrame, catalog: pd.DataFrame, team_ids: tuple[str, ...],
-               names: dict[str, str], metrics: list[str] | None = None) -> pd.DataFrame:
-    """Teams (fixed order, then the job center) × metrics (default: every team-table metric), as German text."""
+               names: dict[str, str], metrics: list[str] | None = None, month=None,  # noqa: ANN001
+               as_of=None) -> pd.DataFrame:  # noqa: ANN001
+    """Teams (fixed order, then the job center) × metrics (default: every team-table metric), as German text;
+    a figure not shown says why: hidden, not measurable yet, or nothing to measure."""
     metrics = flagged(catalog, "team_table") if metrics is None else metrics
     indexed = values.set_index(["team_id", "metric_id"])
     rows = []
@@ -129,11 +147,14 @@ def team_table(values: pd.DataFrame, catalog: pd.DataFrame, team_ids: tuple[str,
         row = {"Team": team_label(team_id, names)}
         for metric_id in metrics:
             unit = catalog.loc[metric_id, "unit"]
-            if (team_id, metric_id) in indexed.index:
-                cell = indexed.loc[(team_id, metric_id)]
-                row[catalog.loc[metric_id, "label_de"]] = charts.change_text(cell["value"], cell["prev_value"], unit)
+            label = catalog.loc[metric_id, "label_de"]
+            cell = indexed.loc[(team_id, metric_id)] if (team_id, metric_id) in indexed.index else None
+            if cell is not None and not missing(cell["value"]):
+                row[label] = charts.change_text(cell["value"], cell["prev_value"], unit)
             else:
-                row[catalog.loc[metric_id, "label_de"]] = "–"
+                ready = ready_on(catalog.loc[metric_id].get("ready_after"), month) if month else None
+                row[label] = empty_mark(suppressed=bool(cell["suppressed"]) if cell is not None and
+                                        "suppressed" in cell else False, ready=ready, as_of=as_of)
         rows.append(row)
     return pd.DataFrame(rows)
 

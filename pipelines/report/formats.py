@@ -36,6 +36,40 @@ def goal_actual_label(kind: str | None, as_of: dt.date) -> str:
             "average": f"Ø {span}"}.get(kind or "", f"Wert {month_short(as_of)}")
 
 
+HIDDEN_MARK = "–"  # fewer than min_cell_size persons: hidden to protect social data
+NO_DATA_MARK = "keine Daten"  # nothing to measure (no persons in the group, not enough history)
+
+
+def ready_on(ready_after: object, month: dt.date) -> dt.date | None:
+    """The day from which month ``month``'s value of a metric can exist (catalog ``ready_after``): "14d" is the
+    month end + 14 days (a first contact within 14 days of an entry on the 31st), "3m" the end of the third
+    month after (still out of benefit three months later); None when the value exists with the month."""
+    text = str(ready_after or "")
+    if len(text) < 2 or not text[:-1].isdigit() or text[:-1] == "0":
+        return None
+    n, unit = int(text[:-1]), text[-1]
+    end = (dt.date(month.year + month.month // 12, month.month % 12 + 1, 1) - dt.timedelta(days=1))
+    if unit == "d":
+        return end + dt.timedelta(days=n)
+    first = month.month - 1 + n + 1
+    year, nxt = month.year + first // 12, first % 12 + 1
+    return dt.date(year, nxt, 1) - dt.timedelta(days=1)
+
+
+def empty_mark(*, suppressed: bool, ready: dt.date | None, as_of: dt.date | None) -> str:
+    """The text for a figure that is not shown, one for each of the three reasons (item 5 of issue 16)."""
+    if suppressed:
+        return HIDDEN_MARK
+    if ready is not None and (as_of is None or ready > as_of):
+        return f"offen (ab {ready:%d.%m.})"
+    return NO_DATA_MARK
+
+
+EMPTY_LEGEND = ("„–“: weniger als {k} Personen, zum Schutz der Sozialdaten nicht ausgewiesen · „offen (ab …)“: "
+                "noch nicht messbar, der Wert entsteht an dem genannten Tag · „keine Daten“: im Monat gibt es "
+                "nichts zu messen (keine Personen in der Gruppe oder noch zu wenig Vorlauf)")
+
+
 def missing(value: object) -> bool:
     if value is None:
         return True

@@ -14,6 +14,7 @@ metrics:
     team_table: false
     goal_kind: level
     protected_by: denominator
+    ready_after: 3m  # month M's value exists from then on (the 'not measurable yet' mark)
     protect: {numerator: {atom: own}, denominator: {atom: integrations}, complement: true}
     definition_de: >
       Definition: Anteil der Integrationen eines Monats, nach denen die Person drei

@@ -367,6 +367,26 @@ def test_a_goals_actual_says_which_figure_it_is(env: Path) -> None:
     assert "progress" in kinds.values() and not any(label.startswith("Ist bis") for label in labels)
 
 
+def test_three_kinds_of_empty(env: Path) -> None:
+    """(issue 16) A figure not shown says why: "offen (ab …)" while its window is still open (the first
+    contacts of the latest month), "–" when hidden to protect social data, "keine Daten" when there is nothing
+    to measure; a legend explains the marks."""
+    from pipelines.report.formats import ready_on
+
+    month = latest_month(env)
+    as_of = sql(env, "SELECT max(as_of) FROM load_runs WHERE status = 'success'")[0][0]
+    ready = ready_on("14d", month)
+    assert ready > as_of  # the sample's Datenstand lies within 14 days of the month end
+    at = app()
+    assert tile(at, label_of(env, "first_contact_14d_rate")).value == f"offen (ab {ready:%d.%m.})"
+    for i, _ in enumerate(at.radio(key="filter_tabelle").options):
+        at.radio(key="filter_tabelle").set_value(at.radio(key="filter_tabelle").options[i]).run()
+        cells = at.dataframe[0].value.drop(columns="Team").to_numpy().ravel().tolist()
+        assert not any(c == "" for c in cells)
+        if any(c in ("–", "keine Daten") or c.startswith("offen") for c in cells):
+            assert any("„keine Daten“" in c.value for c in at.caption)
+
+
 def test_the_theme_lives_in_the_url(env: Path) -> None:
     """(issue 16) ``?thema=…`` opens the Team page on that theme; a click writes it back."""
     at = app("team", thema="Datenqualität")

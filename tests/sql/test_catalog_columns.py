@@ -75,7 +75,7 @@ def test_columns_and_types(con):
     assert [c for c, _ in described] == [
         "metric_id", "label_de", "label_en", "unit", "direction", "definition_de", "theme_de", "display_order",
         "key_figure", "team_table", "goal_kind", "goal_capable", "tracked_metric_id", "signed", "protected_by",
-        "protect"]
+        "protect", "ready_after"]
     frame = con.execute("SELECT * FROM metric_catalog").df()
     assert not frame.isna().any().any()  # every metric states every fact (or gets its default)
 
@@ -106,6 +106,23 @@ def test_goal_facts_give_the_same_goal_kind_as_the_old_case(con):
     cat = catalog(con)
     assert {m: (r["goal_kind"], r["goal_capable"], r["tracked_metric_id"], r["signed"])
             for m, r in cat.items()} == old
+
+
+def test_ready_after_matches_the_metrics_own_completeness_rule(con):
+    """The mark "offen (ab …)" is right only if the header says what the SQL does: first contacts are known 14
+    days after the month end, three-month coverage at the end of the third month after."""
+    from pipelines.report.formats import ready_on
+
+    ready = dict(con.execute("SELECT metric_id, ready_after FROM metric_catalog WHERE ready_after <> '0d'").fetchall())
+    assert set(ready) == {"first_contact_14d_rate", "integration_covering_3m"}
+    as_of = con.execute("SELECT max(as_of) FROM load_runs WHERE status = 'success'").fetchall()[0][0]
+    for metric_id, after in ready.items():
+        rows = con.execute("SELECT month, denominator FROM metric_values WHERE team_id = '__all__' AND metric_id = ?"
+                           " ORDER BY month", [metric_id]).fetchall()
+        pending = [m for m, _ in rows if ready_on(after, m) > as_of]
+        assert pending, metric_id  # the latest months are not measurable yet at this as-of
+        for month, denominator in rows:
+            assert (denominator is None) == (month in pending), (metric_id, month)
 
 
 def test_protected_by_keeps_the_suppression_rule(con):
@@ -149,6 +166,7 @@ def metric_file(tmp_path: Path, sheets: list[dict], name: str = "demo_rate") -> 
 def test_a_complete_header_parses_with_the_goal_defaults(tmp_path):
     sheet = parse_file(metric_file(tmp_path, [GOOD]), "metrics").meta["metrics"][0]
     assert (sheet["goal_capable"], sheet["tracked_metric_id"], sheet["signed"]) == (True, "demo_rate", False)
+    assert sheet["ready_after"] == "0d"  # a value exists with its month unless the header says otherwise
     neutral = parse_file(metric_file(tmp_path, [{**GOOD, "direction": "neutral"}]), "metrics").meta["metrics"][0]
     assert neutral["goal_capable"] is False  # neither cumulative nor directed
     summed = {**GOOD, "direction": "neutral", "unit": "count", "goal_kind": "cumulative", "protected_by": "count"}
@@ -172,6 +190,7 @@ def test_a_complete_header_parses_with_the_goal_defaults(tmp_path):
     ({"key_figures": True}, "unknown key(s) key_figures"),
     ({"protected_by": "count"}, "'protected_by: count' needs 'unit: count'"),
     ({"unit": "count"}, "a count has no denominator"),
+    ({"ready_after": "two weeks"}, "'ready_after' must be a number of days or months like 14d or 3m"),
 ])
 def test_a_missing_or_invalid_key_is_a_clear_error(tmp_path, change, message):
     sheet = {k: v for k, v in {**GOOD, **change}.items() if v is not None}
