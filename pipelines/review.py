@@ -12,6 +12,12 @@ What the review holds (docs/team-review.md):
   ``WELL_SCORE`` are shown, with their numbers.
 * **Im Blick behalten**: up to three metrics that moved the other way by more
   than ``WATCH_SCORE`` of that usual movement, in the same plain words.
+* **Beyond chance** (``beyond_chance``): either list names a change only when chance alone would rarely give
+  it for the team's size, at the 95 % level: a count (Poisson) when |x₁ − x₀| > 1.96 √(x₁ + x₀), a share of
+  persons when the two-proportion z-test on numerators and denominators gives |z| > 1.96, events per 100
+  persons when the Poisson rate test |r₁ − r₀| / √(n₁/d₁² + n₀/d₀²) > 1.96. A change of 2 in
+  an LZB stock of 26, or a rate that jumps between 0 and 8 % in a small team, is then not praised or flagged.
+  Figures without counts (means over rules, changes against the year before) keep the spread rule alone.
 * **Datenqualität**: the team's open findings (``pipelines.fixlist``) as a short
   to-do list per rule, counts only, no record ids.
 * **Ziele**: the team's targets of the year (``goal_status``).
@@ -59,6 +65,7 @@ class Point:
     value: float
     previous: float
     score: float
+    beyond_chance: bool = True  # the change passes the 95 % chance test for its counts (module docstring)
 
 
 @dataclass
@@ -132,15 +139,57 @@ def score_metrics(values: pd.DataFrame, catalog: pd.DataFrame, month: dt.date) -
         floor = max(0.01 * float(history.abs().mean()) if len(history) else 0.0, 1e-6)
         spread = max(spread if not np.isnan(spread) else floor, floor)
         diff = float(current.iloc[0]) - float(previous.iloc[0])
+        now_row = series.loc[series["month"] == now].iloc[0]
+        before_row = series.loc[series["month"] == before].iloc[0]
         points.append(Point(metric_id, meta["label_de"], meta["unit"], float(current.iloc[0]),
-                            float(previous.iloc[0]), sign * diff / spread))
+                            float(previous.iloc[0]), sign * diff / spread,
+                            beyond_chance(meta, now_row, before_row)))
     return points
+
+
+Z_95 = 1.96
+
+
+def beyond_chance(meta: pd.Series, now: pd.Series, before: pd.Series) -> bool:
+    """Whether a change is larger than chance would give at the 95 % level (module docstring).
+
+    Counts (``protected_by: count``) as Poisson counts; shares of persons (a numerator out of a denominator)
+    by the two-proportion z-test; anything else (no counts behind it) passes.
+    """
+    def number(row: pd.Series, column: str) -> float | None:
+        value = row.get(column)
+        return None if value is None or pd.isna(value) else float(value)
+
+    if meta.get("protected_by") == "count":
+        x1, x0 = number(now, "value"), number(before, "value")
+        if x1 is None or x0 is None or x1 + x0 <= 0:
+            return False
+        return abs(x1 - x0) > Z_95 * float(np.sqrt(x1 + x0))
+    n1, d1, n0, d0 = (number(now, "numerator"), number(now, "denominator"), number(before, "numerator"),
+                      number(before, "denominator"))
+    if meta.get("protected_by") != "denominator" or None in (n1, d1, n0, d0):
+        return True
+    if meta.get("unit") == "per_100":  # events per 100 persons: the events as Poisson counts
+        if d1 <= 0 or d0 <= 0 or n1 + n0 <= 0:
+            return False
+        return abs(n1 / d1 - n0 / d0) / float(np.sqrt(n1 / d1 ** 2 + n0 / d0 ** 2)) > Z_95
+    if meta.get("unit") != "percent":
+        return True
+    if d1 <= 0 or d0 <= 0 or not (0 <= n1 <= d1 and 0 <= n0 <= d0):
+        return True  # not a share of persons (e.g. a rate over a mean stock): the spread rule alone
+    pooled = (n1 + n0) / (d1 + d0)
+    se = float(np.sqrt(pooled * (1 - pooled) * (1 / d1 + 1 / d0)))
+    if se == 0:
+        return False
+    return abs(n1 / d1 - n0 / d0) / se > Z_95
 
 
 def pick(points: list[Point]) -> tuple[list[Point], list[Point]]:
     """The largest improvements ("Was gut lief") and the clearest movements the other way ("Im Blick")."""
-    well = sorted((p for p in points if p.score > WELL_SCORE), key=lambda p: (-p.score, p.metric_id))
-    watch = sorted((p for p in points if p.score < -WATCH_SCORE), key=lambda p: (p.score, p.metric_id))
+    well = sorted((p for p in points if p.score > WELL_SCORE and p.beyond_chance),
+                  key=lambda p: (-p.score, p.metric_id))
+    watch = sorted((p for p in points if p.score < -WATCH_SCORE and p.beyond_chance),
+                   key=lambda p: (p.score, p.metric_id))
     return well[:MAX_POINTS], watch[:MAX_POINTS]
 
 
@@ -163,14 +212,15 @@ def gather(snapshot: Snapshot, viewer: Viewer, team_id: str, month: dt.date, *, 
     names = {t: n if isinstance(n, str) and n else t for t, n in zip(teams["team_id"], teams["team_name"],
                                                                      strict=True)}
     if team_id not in names:
-        raise LoadError("--team", f"team {team_id} is not in this Datenstand", expected=", ".join(names))
+        raise LoadError("--team", f"das Team {team_id} gibt es in diesem Datenstand nicht",
+                        expected=", ".join(names))
     viewer.check(team_id)
     catalog = snapshot.catalog.set_index("metric_id")
     months = snapshot.months()
     if month not in months:
         latest = f"{max(months):%Y-%m}" if months else "–"
-        raise LoadError("--month", f"{month:%Y-%m} is not a complete month of this Datenstand",
-                        expected=f"a month up to {latest}")
+        raise LoadError("--month", f"{month:%Y-%m} ist kein vollständiger Monat dieses Datenstands",
+                        expected=f"einen Monat bis {latest}")
     team_values = snapshot.metric_values(viewer, team_id)
     center_values = snapshot.metric_values(viewer, ALL)
     well, watch = pick(score_metrics(team_values, catalog, month))
@@ -209,9 +259,9 @@ def chromium() -> str:
                       shutil.which("chromium-browser"), shutil.which("google-chrome"), "/usr/bin/chromium"):
         if candidate and Path(candidate).is_file():
             return candidate
-    raise LoadError("PDF", "no Chromium found to print the PDF",
-                    expected="Debian's chromium package (apt-get install chromium), or STEERING_CHROMIUM=/path; "
-                    "the HTML export works without it")
+    raise LoadError("PDF", "kein Chromium gefunden, das die PDF-Datei drucken könnte",
+                    expected="Debians Paket chromium (apt-get install chromium) oder STEERING_CHROMIUM=/pfad; "
+                    "die HTML-Datei geht auch ohne")
 
 
 def html_to_pdf(html: str, out: Path, timeout: int = 120) -> Path:
@@ -230,10 +280,11 @@ def html_to_pdf(html: str, out: Path, timeout: int = 120) -> Path:
         try:
             result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
-            raise LoadError(str(out), f"Chromium did not finish the PDF within {timeout} s") from None
+            raise LoadError(str(out), f"Chromium hat die PDF-Datei nicht innerhalb von {timeout} s fertiggestellt"
+                            ) from None
         if not target.is_file() or target.stat().st_size == 0:
-            detail = (result.stderr or "").strip().splitlines()[-1:] or ["no output"]
-            raise LoadError(str(out), f"Chromium could not print the PDF ({detail[0]})")
+            detail = (result.stderr or "").strip().splitlines()[-1:] or ["keine Ausgabe"]
+            raise LoadError(str(out), f"Chromium konnte die PDF-Datei nicht drucken ({detail[0]})")
         out.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(target), out)
     return out
@@ -252,7 +303,8 @@ def write_review(db: Path, team_id: str, month: dt.date, out: Path, *, settings:
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in (".html", ".pdf"):
-        raise LoadError(str(out), "unsupported review format", expected="a .html or .pdf file")
+        raise LoadError(str(out), "dieses Format wird für die Teamreflexion nicht unterstützt",
+                        expected="eine .html- oder .pdf-Datei")
     con = open_readonly(Path(db))
     try:
         snapshot = Snapshot(con.cursor, settings.privacy.min_cell_size)

@@ -31,7 +31,8 @@ from pipelines.report.formats import (
 from pipelines.review import TODO_RULES, Point, Review
 
 INTRO = ("Ein Blick auf den Monat – zuerst auf das, was gelungen ist. Verglichen wird das Team mit sich selbst: "
-         "mit demselben Monat des Vorjahres.")
+         "mit demselben Monat des Vorjahres. Genannt wird eine Veränderung nur, wenn sie größer ist, als es bei "
+         "der Größe des Teams der Zufall allein oft ergibt (95-%-Grenze).")
 WATCH_INTRO = ("Hier lohnt ein gemeinsamer Blick. Oft gibt es Gründe, die die Zahlen nicht zeigen – die kennt "
                "das Team am besten.")
 NO_WELL = "In diesem Monat hat sich keine Kennzahl deutlich verändert – die Werte liegen im gewohnten Bereich."

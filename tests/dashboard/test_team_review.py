@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from pipelines import agreements
 from pipelines.publish import Snapshot, Viewer
-from pipelines.review import pick, score_metrics
+from pipelines.review import gather, pick, score_metrics
 from tests.conftest import ROOT, run_cli
 from tests.dashboard.demo_center import build_database
 
@@ -133,13 +133,22 @@ def test_page_shows_what_went_well_with_numbers_and_records_agreements(db: Path)
 @pytest.mark.skipif(not Path("/usr/bin/chromium").is_file() or not shutil.which("pdftotext"),
                     reason="needs Debian's chromium and pdftotext")
 def test_review_export_as_offline_html_and_as_pdf(db: Path, tmp_path: Path) -> None:
-    month = latest(db)
     con = duckdb.connect(str(db), read_only=True)
-    try:  # the review is protected like every page: take a team whose stock and rate are shown
+    try:  # the review is protected like every page: take a team and month whose stock and rate are shown
         snapshot = Snapshot(con.cursor, 5)
-        shown = snapshot.month_values(Viewer("manager", frozenset(snapshot.teams()["team_id"])), month)
-        shown = shown[shown["metric_id"].isin(["elb_stock", "integration_rate_12m"])].groupby("team_id")["value"]
-        team = sorted(t for t, n in shown.count().items() if n == 2 and t != "__all__")[0]
+        viewer = Viewer("manager", frozenset(snapshot.teams()["team_id"]))
+
+        def candidates():  # noqa: ANN202 - (team, month), latest months first
+            for m in snapshot.months()[:12]:
+                shown = snapshot.month_values(viewer, m)
+                shown = shown[shown["metric_id"].isin(["elb_stock", "integration_rate_12m"])]
+                for t, n in sorted(shown.groupby("team_id")["value"].count().items()):
+                    if n == 2 and t != "__all__":
+                        yield t, m
+
+        # ... and whose review has a point to draw (a change beyond chance), so the charts are in the file
+        team, month = next((t, m) for t, m in candidates()
+                           if (r := gather(snapshot, viewer, t, m)).went_well or r.watch)
     finally:
         con.close()
     name = sql(db, "SELECT team_name FROM staging.teams WHERE team_id = ?", [team])[0][0]
@@ -169,9 +178,9 @@ def test_review_export_as_offline_html_and_as_pdf(db: Path, tmp_path: Path) -> N
     assert "Was gut lief" in flat and "Datenqualität" in flat
 
     bad = run_cli("review", "--team", "NOPE", "--month", f"{month:%Y-%m}", "--out", str(html), "--db", str(db))
-    assert bad.returncode == 1 and "not in this Datenstand" in bad.stderr
+    assert bad.returncode == 1 and "gibt es in diesem Datenstand nicht" in bad.stderr
     bad = run_cli("review", "--team", team, "--month", "1999-01", "--out", str(html), "--db", str(db))
-    assert bad.returncode == 1 and "not a complete month" in bad.stderr
+    assert bad.returncode == 1 and "ist kein vollständiger Monat" in bad.stderr
 
 
 def test_the_comparison_switch_comes_from_the_url(db: Path) -> None:
@@ -187,3 +196,42 @@ def test_the_comparison_switch_comes_from_the_url(db: Path) -> None:
     at.toggle(key="filter_vergleich").set_value(False).run()
     assert at.query_params["vergleich"] == "nein"
     assert "Jobcenter gesamt" not in at.dataframe[0].value.columns
+
+
+def test_praise_and_concern_only_beyond_chance() -> None:
+    """(issue 16) Hand-worked chance tests at 95 %:
+
+    - LZB stock 28 -> 26 (a count): |26 - 28| = 2 < 1.96 × √54 = 14.4, chance; 60 -> 26: 34 > 1.96 × √86 = 18.2.
+    - first contacts 1 of 12 -> 0 of 12 (8.3 % -> 0 %): pooled p = 1/24, se = √(1/24 × 23/24 × (1/12 + 1/12))
+      = 0.0816, z = 0.0833 / 0.0816 = 1.02, chance; 50 of 100 -> 30 of 100: p = 0.4, se = √(0.24 × 0.02) =
+      0.0693, z = 0.2 / 0.0693 = 2.89, beyond chance.
+    """
+    import pandas as pd
+
+    from pipelines.review import beyond_chance
+
+    count = pd.Series({"protected_by": "count", "unit": "count"})
+    share = pd.Series({"protected_by": "denominator", "unit": "percent"})
+    row = lambda value, num=None, den=None: pd.Series({"value": value, "numerator": num, "denominator": den})  # noqa: E731
+    assert not beyond_chance(count, row(26), row(28))
+    assert beyond_chance(count, row(26), row(60))
+    assert not beyond_chance(share, row(0.0, 0, 12), row(100 / 12, 1, 12))
+    assert beyond_chance(share, row(30.0, 30, 100), row(50.0, 50, 100))
+    # contacts per 100 eLb: 110 contacts / 100 -> 90 / 100: |1.1 - 0.9| / √(110/100² + 90/100²) = 0.2 / 0.1414
+    # = 1.41, chance; 1,100 / 1,000 -> 900 / 1,000: 0.2 / 0.0447 = 4.47, beyond chance
+    per_100 = pd.Series({"protected_by": "denominator", "unit": "per_100"})
+    assert not beyond_chance(per_100, row(90.0, 90, 100), row(110.0, 110, 100))
+    assert beyond_chance(per_100, row(90.0, 900, 1000), row(110.0, 1100, 1000))
+    # in the review: the same spread-scored drop is flagged only where it is beyond chance
+    months = pd.date_range("2022-06-01", "2024-06-01", freq="MS")
+    catalog = pd.DataFrame({"metric_id": ["small", "large"], "label_de": ["S", "L"], "unit": ["count", "count"],
+                            "direction": ["lower_better", "lower_better"],
+                            "protected_by": ["count", "count"]}).set_index("metric_id")
+    rows = [(m_id, m, base + float(i % 2)) for i, m in enumerate(months)
+            for m_id, base in (("small", 26.0), ("large", 260.0))]
+    values = pd.DataFrame(rows, columns=["metric_id", "month", "value"])
+    # +4 on 26: 4 < 1.96 × √56 = 14.7, chance; +60 on 260: 60 > 1.96 × √580 = 47.2, beyond
+    values.loc[values["month"] == months[-1], "value"] = [30.0, 320.0]
+    values.loc[values["month"] == months[-13], "value"] = [26.0, 260.0]
+    _, watch = pick(score_metrics(values, catalog, dt.date(2024, 6, 1)))
+    assert [p.metric_id for p in watch] == ["large"]
