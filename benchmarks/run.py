@@ -42,18 +42,21 @@ from pathlib import Path
 from pipelines.load import load_folder
 from pipelines.settings import load_settings
 phases = {}
+LAYERS = {"Kern": "core", "Regeln": "rules", "Kennzahlen": "metrics", "Auswertungen": "marts", "Verbleib": "survival"}
 state = {"phase": "read", "t": time.perf_counter()}
 def progress(message):
     now = time.perf_counter()
     phases[state["phase"]] = phases.get(state["phase"], 0.0) + now - state["t"]
-    head = message.split(":", 1)[0]
-    if message.startswith(("as-of", "staging")):
+    # the loader's progress lines are German (pipelines/load.py, compute.py, survival.py); the phases keep
+    # their English names in the benchmark's output
+    head = LAYERS.get(message.split(":", 1)[0])
+    if message.startswith(("Datenstand:", "Aufbereitung")):
         head = "stage"
-    elif head not in ("core", "rules", "metrics", "marts", "survival"):
-        head = "read" if state["phase"] == "read" and not message.startswith("swapping") else state["phase"]
+    elif head is None:
+        head = "read" if state["phase"] == "read" and not message.startswith("der neue Datenstand") else state["phase"]
     if head == "marts":  # goal attainment and case progress, reported separately
         head = "goals" if ".goal_" in message else "cases"
-    if message.startswith(("swapping", "archived")):
+    if message.startswith(("der neue Datenstand", "archiviert")):
         head = "swap"
     state["phase"], state["t"] = head, now
 t0 = time.perf_counter()

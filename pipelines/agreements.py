@@ -204,16 +204,16 @@ def backup_after_load(db: Path, settings: Settings, progress: Callable[[str], No
     """
     store = store_path(settings, db)
     if store.resolve() == Path(db).resolve():
-        progress(f"warning: reviews.path is the database itself ({store}); the agreements need a file of "
-                 "their own, nothing was backed up")
+        progress(f"Warnung: reviews.path ist die Datenbank selbst ({store}); die Vereinbarungen brauchen eine "
+                 "eigene Datei, nichts wurde gesichert")
         return None
     try:
         copy = backup(settings, store)
     except (OSError, duckdb.Error) as exc:
-        progress(f"warning: the agreements store {store} could not be backed up ({exc})")
+        progress(f"Warnung: die Vereinbarungen in {store} ließen sich nicht sichern ({exc})")
         return None
     if copy is not None:
-        progress(f"agreements backed up to {copy}")
+        progress(f"Vereinbarungen gesichert nach {copy}")
     return copy
 
 

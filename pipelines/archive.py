@@ -78,8 +78,8 @@ def compare(folder: Path, old: str, new: str, metric_id: str | None = None) -> p
     """
     for name in (old, new):
         if not (folder / name / "metric_values.parquet").is_file():
-            raise LoadError(str(folder / name), "this Datenstand is not in the archive",
-                            expected=", ".join(datenstaende(folder)) or "an archived as-of date")
+            raise LoadError(str(folder / name), "diesen Datenstand gibt es im Archiv nicht",
+                            expected=", ".join(datenstaende(folder)) or "einen archivierten Datenstand")
     con = duckdb.connect()
     try:
         return con.execute(

@@ -10,14 +10,16 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from rich.console import Console
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from pipelines.errors import LoadError
+from pipelines.errors import LoadError, german_count
 from pipelines.settings import Settings, SettingsError, load_settings
 
 EXIT_OK, EXIT_USAGE, EXIT_INPUT, EXIT_INTERNAL = 0, 2, 1, 3
@@ -33,69 +35,120 @@ def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date as YYYY-MM-DD") from None
+        raise argparse.ArgumentTypeError(f"„{text}“ ist kein Datum der Form JJJJ-MM-TT") from None
+
+
+# argparse's own words (usage line, section titles, usage errors) in German; anything not listed here
+# (a message of a newer Python) is printed as argparse words it.
+_USAGE_ERRORS = [
+    (re.compile(r"the following arguments are required: (.*)", re.S), r"fehlende Angabe(n): \1"),
+    (re.compile(r"argument (.+?): invalid choice: (.*) \(choose from (.*)\)", re.S),
+     r"\1: \2 ist keine der Möglichkeiten \3"),
+    (re.compile(r"argument (.+?): invalid int value: (.*)", re.S), r"\1: \2 ist keine ganze Zahl"),
+    (re.compile(r"argument (.+?): invalid \S+ value: (.*)", re.S), r"\1: \2 ist kein gültiger Wert"),
+    (re.compile(r"argument (.+?): expected one argument", re.S), r"\1: es fehlt der Wert"),
+    (re.compile(r"unrecognized arguments: (.*)", re.S), r"unbekannte Angabe(n): \1"),
+    (re.compile(r"argument (.+?): (.*)", re.S), r"\1: \2"),
+]
+
+
+def german_usage_error(message: str) -> str:
+    for pattern, replacement in _USAGE_ERRORS:
+        if pattern.fullmatch(message):
+            return pattern.sub(replacement, message, count=1)
+    return message
+
+
+class _GermanHelp(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):  # argparse's signature
+        super().add_usage(usage, actions, groups, "Aufruf: " if prefix is None else prefix)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with German help and usage errors (exit code 2 as before, no traceback)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _GermanHelp)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "Argumente"
+        self._optionals.title = "Optionen"
+        self.add_argument("-h", "--help", action="help", help="diese Hilfe zeigen und beenden")
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: Fehler: {german_usage_error(message)}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="steering", description="Steering dashboard for job centers (SGB II).")
-    parser.add_argument("--config", help="TOML file with settings (default: STEERING_CONFIG or built-in defaults)")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="steering", description="Steuerungsdashboard für Jobcenter (SGB II).")
+    parser.add_argument("--config", metavar="DATEI",
+                        help="TOML-Datei mit Einstellungen (Vorgabe: STEERING_CONFIG oder die eingebauten Vorgaben)")
+    sub = parser.add_subparsers(dest="command", metavar="BEFEHL", title="Befehle", required=True)
 
-    p = sub.add_parser("load", help="validate, load and compute a source folder")
-    p.add_argument("source", type=Path, help="folder with persons.csv, benefit_spells.csv, ...")
-    p.add_argument("--db", type=Path, help="DuckDB file to write (default: database.path)")
-    p.add_argument("--as-of", type=_date, help="Datenstand YYYY-MM-DD (default: latest recorded_at)")
-    p.add_argument("--mapping", type=Path, help="mapping file (default: SOURCE/mapping.yaml if present)")
-    p.add_argument("--json", action="store_true", help="print the load report as JSON")
+    p = sub.add_parser("load", help="einen Quellordner prüfen, laden und berechnen")
+    p.add_argument("source", type=Path, metavar="QUELLORDNER", help="Ordner mit persons.csv, benefit_spells.csv, ...")
+    p.add_argument("--db", type=Path, metavar="DATEI", help="zu schreibende DuckDB-Datei (Vorgabe: database.path)")
+    p.add_argument("--as-of", type=_date, metavar="DATUM",
+                   help="Datenstand JJJJ-MM-TT (Vorgabe: das späteste recorded_at)")
+    p.add_argument("--mapping", type=Path, metavar="DATEI",
+                   help="Zuordnungsdatei (Vorgabe: QUELLORDNER/mapping.yaml, falls vorhanden)")
+    p.add_argument("--json", action="store_true", help="den Ladebericht als JSON ausgeben")
 
     from pipelines.publish.exports import EXPORTS  # local import keeps `steering --help` fast
 
-    p = sub.add_parser("export", help="write an output table as CSV")
-    p.add_argument("what", choices=sorted(EXPORTS), help="which output table")
-    p.add_argument("--out", type=Path, required=True, help="target file (.csv; .xlsx for fixlist)")
-    p.add_argument("--db", type=Path, help="DuckDB file to read (default: database.path)")
-    p.add_argument("--team", help="team id (fixlist only)")
+    p = sub.add_parser("export", help="eine Ausgabetabelle als CSV schreiben")
+    p.add_argument("what", choices=sorted(EXPORTS), metavar="TABELLE",
+                   help="welche Ausgabetabelle: " + ", ".join(sorted(EXPORTS)))
+    p.add_argument("--out", type=Path, required=True, metavar="DATEI",
+                   help="Zieldatei (.csv; für fixlist auch .xlsx)")
+    p.add_argument("--db", type=Path, metavar="DATEI", help="zu lesende DuckDB-Datei (Vorgabe: database.path)")
+    p.add_argument("--team", help="Team-ID (nur fixlist)")
     p.add_argument("--no-suppression", action="store_true",
-                   help="metrics/dq/goals: keep cells about fewer than privacy.min_cell_size persons (analysts' own "
-                        "work only; never pass such a file on)")
+                   help="metrics/dq/goals: auch Zellen über weniger als privacy.min_cell_size Personen behalten "
+                        "(nur für die eigene Arbeit im Controlling; eine solche Datei nie weitergeben)")
     p.add_argument("--format", choices=["csv", "parquet"], default="csv",
-                   help="csv (default) or parquet: a folder partitioned by month")
+                   help="csv (Vorgabe) oder parquet: ein Ordner, nach Monat aufgeteilt")
 
-    p = sub.add_parser("review", help="write a team's review (Teamreflexion) as HTML or PDF")
-    p.add_argument("--team", required=True, help="team id")
-    p.add_argument("--month", required=True, help="month YYYY-MM")
-    p.add_argument("--out", type=Path, required=True, help="target file (.html or .pdf)")
-    p.add_argument("--db", type=Path, help="DuckDB file to read (default: database.path)")
-    p.add_argument("--compare", action="store_true", help="include the comparison with the job center")
+    p = sub.add_parser("review", help="die Teamreflexion eines Teams als HTML oder PDF schreiben")
+    p.add_argument("--team", required=True, help="Team-ID")
+    p.add_argument("--month", required=True, metavar="MONAT", help="Monat JJJJ-MM")
+    p.add_argument("--out", type=Path, required=True, metavar="DATEI", help="Zieldatei (.html oder .pdf)")
+    p.add_argument("--db", type=Path, metavar="DATEI", help="zu lesende DuckDB-Datei (Vorgabe: database.path)")
+    p.add_argument("--compare", action="store_true", help="den Vergleich mit dem Jobcenter aufnehmen")
 
-    p = sub.add_parser("targets-template", help="write a targets file for a year to fill in")
-    p.add_argument("--year", type=int, required=True, help="the year the targets are for, e.g. 2027")
-    p.add_argument("--out", type=Path, required=True, help="file to write (.csv)")
-    p.add_argument("--db", type=Path, help="DuckDB file with last year's figures (default: database.path)")
-    p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    p = sub.add_parser("targets-template", help="eine Zieldatei für ein Jahr zum Ausfüllen schreiben")
+    p.add_argument("--year", type=int, required=True, metavar="JAHR", help="das Jahr der Ziele, z. B. 2027")
+    p.add_argument("--out", type=Path, required=True, metavar="DATEI", help="zu schreibende Datei (.csv)")
+    p.add_argument("--db", type=Path, metavar="DATEI",
+                   help="DuckDB-Datei mit den Zahlen des Vorjahres (Vorgabe: database.path)")
+    p.add_argument("--force", action="store_true", help="--out überschreiben, wenn es die Datei schon gibt")
 
-    p = sub.add_parser("archive", help="list archived Datenstände or compare two of them")
-    p.add_argument("action", choices=["list", "diff"])
-    p.add_argument("old", nargs="?", help="older as-of date (diff)")
-    p.add_argument("new", nargs="?", help="newer as-of date (diff)")
-    p.add_argument("--metric", help="only this metric (diff)")
-    p.add_argument("--out", type=Path, help="write the differences as CSV (diff)")
-    p.add_argument("--db", type=Path, help="database whose archive to use (default: database.path)")
+    p = sub.add_parser("archive", help="archivierte Datenstände auflisten oder zwei davon vergleichen")
+    p.add_argument("action", choices=["list", "diff"], metavar="AKTION",
+                   help="list (auflisten) oder diff (vergleichen)")
+    p.add_argument("old", nargs="?", metavar="ALT", help="älterer Datenstand (diff)")
+    p.add_argument("new", nargs="?", metavar="NEU", help="neuerer Datenstand (diff)")
+    p.add_argument("--metric", metavar="KENNZAHL", help="nur diese Kennzahl (diff)")
+    p.add_argument("--out", type=Path, metavar="DATEI", help="die Unterschiede als CSV schreiben (diff)")
+    p.add_argument("--db", type=Path, metavar="DATEI",
+                   help="Datenbank, deren Archiv gemeint ist (Vorgabe: database.path)")
 
-    p = sub.add_parser("sample", help="write a synthetic German-style export")
-    p.add_argument("out_dir", type=Path)
-    p.add_argument("--persons", type=int, default=12_000)
-    p.add_argument("--seed", type=int, default=42)
+    p = sub.add_parser("sample", help="einen synthetischen Export im Stil deutscher Fachverfahren schreiben")
+    p.add_argument("out_dir", type=Path, metavar="ZIELORDNER", help="Ordner für die Dateien des Exports")
+    p.add_argument("--persons", type=int, default=12_000, metavar="ANZAHL", help="Zahl der Personen (Vorgabe: 12000)")
+    p.add_argument("--seed", type=int, default=42, metavar="ZAHL", help="Startwert des Zufalls (Vorgabe: 42)")
 
-    p = sub.add_parser("serve", help="check the set-up, then start the dashboard")
-    p.add_argument("--db", type=Path, help="DuckDB file to show (default: database.path)")
-    p.add_argument("--port", type=int, help="port (default: dashboard.port)")
+    p = sub.add_parser("serve", help="die Einrichtung prüfen, dann das Dashboard starten")
+    p.add_argument("--db", type=Path, metavar="DATEI", help="anzuzeigende DuckDB-Datei (Vorgabe: database.path)")
+    p.add_argument("--port", type=int, help="Port (Vorgabe: dashboard.port)")
     p.add_argument("--demo", action="store_true",
-                   help="demo mode without login for this run: loopback only, synthetic data only")
+                   help="Demo-Modus ohne Anmeldung für diesen Lauf: nur über localhost, nur synthetische Daten")
 
-    p = sub.add_parser("check", help="check a set-up (configuration, login, access file, address, database)")
-    p.add_argument("--db", type=Path, help="DuckDB file to check (default: database.path)")
-    p.add_argument("--demo", action="store_true", help="check the set-up of steering serve --demo")
+    p = sub.add_parser("check", help="eine Einrichtung prüfen (Konfiguration, Anmeldung, Zugriffsdatei, Adresse, "
+                                     "Datenbank)")
+    p.add_argument("--db", type=Path, metavar="DATEI", help="zu prüfende DuckDB-Datei (Vorgabe: database.path)")
+    p.add_argument("--demo", action="store_true", help="die Einrichtung von steering serve --demo prüfen")
     return parser
 
 
@@ -109,10 +162,10 @@ def main(argv: list[str] | None = None) -> int:
                    "review": cmd_review}
         return handler[args.command](args, settings)
     except (LoadError, SettingsError) as exc:
-        err.print(Text.assemble(("Error: ", "bold"), str(exc)), soft_wrap=True)
+        err.print(Text.assemble(("Fehler: ", "bold"), str(exc)), soft_wrap=True)
         return EXIT_INPUT
     except KeyboardInterrupt:
-        err.print("Interrupted; nothing was changed.")
+        err.print("Unterbrochen; es wurde nichts verändert.")
         return 130
 
 
@@ -129,24 +182,29 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
         report = load_folder(args.source, db, as_of=args.as_of, mapping=args.mapping, settings=settings,
                              progress=lambda msg: err.print(f"  {msg}", markup=False))
     except LoadError as exc:
-        err.print(Text.assemble(("Load stopped, the database is unchanged.", "bold"), "\n", str(exc)), soft_wrap=True)
+        err.print(Text.assemble(("Laden abgebrochen, die Datenbank ist unverändert.", "bold"), "\n", str(exc)),
+                  soft_wrap=True)
         return EXIT_INPUT
     except Exception as exc:  # an internal error: keep the user's data safe and say where to look
-        err.print(f"Load failed with an internal error ({type(exc).__name__}: {exc}); the database is "
-                  f"unchanged. Details: {failures_log(db)}", markup=False, soft_wrap=True)
+        err.print(f"Das Laden ist an einem internen Fehler gescheitert ({type(exc).__name__}: {exc}); die "
+                  f"Datenbank ist unverändert. Einzelheiten: {failures_log(db)}", markup=False, soft_wrap=True)
         return EXIT_INTERNAL
     if args.json:
         out.print_json(json.dumps(report_dict(report), default=str))
         return EXIT_OK
-    table = RichTable(title=f"Load run {report.run_id}, Datenstand {report.as_of:%d.%m.%Y}", caption=str(db))
-    for col in ("table", "file", "read", "loaded", "rejected", "values blanked", "columns dropped"):
-        table.add_column(col, justify="right" if col in {"read", "loaded", "rejected", "values blanked"} else "left")
+    table = RichTable(title=f"Ladelauf {report.run_id}, Datenstand {report.as_of:%d.%m.%Y}", caption=str(db))
+    # the Pipeline page's column names; the long ones over two lines so that the table fits 120 columns
+    counts = ("gelesen", "geladen", "abgewiesen", "Werte leer\ngelassen")
+    for col in ("Tabelle", "Datei", *counts, "verworfene\nSpalten"):  # a narrow terminal folds, never cuts a name
+        table.add_column(col, justify="right" if col in counts else "left", overflow="fold")
     for t in report.tables:
-        table.add_row(t.table, t.file or "–", f"{t.rows_read:,}", f"{t.rows_loaded:,}", f"{t.rows_rejected:,}",
-                      f"{t.values_blanked:,}", ", ".join(t.dropped_columns) or "–")
+        table.add_row(t.table, t.file or "–", german_count(t.rows_read), german_count(t.rows_loaded),
+                      german_count(t.rows_rejected), german_count(t.values_blanked),
+                      ", ".join(t.dropped_columns) or "–")
     out.print(table)
-    out.print(f"{report.rows_read:,} rows read = {report.rows_loaded:,} loaded + {report.rows_rejected:,} "
-              "rejected. Details of rejects: steering export rejects --out rejects.csv", soft_wrap=True)
+    out.print(f"{german_count(report.rows_read)} Zeilen gelesen = {german_count(report.rows_loaded)} geladen + "
+              f"{german_count(report.rows_rejected)} abgewiesen. Einzelheiten zu den abgewiesenen Zeilen: "
+              "steering export rejects --out rejects.csv", soft_wrap=True)
     return EXIT_OK
 
 
@@ -155,13 +213,13 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
     rows = export(args.what, _db(args, settings), args.out, team=args.team, fmt=args.format, settings=settings,
                   suppress=not args.no_suppression)
-    out.print(f"{rows:,} rows written to {args.out}", soft_wrap=True)
+    out.print(f"{german_count(rows)} Zeilen nach {args.out} geschrieben", soft_wrap=True)
     if args.what in PROTECTED:
         if args.no_suppression:
-            err.print("Warning: small cells are NOT suppressed in this file; for your own analysis only, "
-                      "do not pass it on.", soft_wrap=True)
+            err.print("Warnung: Kleine Fallzahlen sind in dieser Datei NICHT ausgeblendet; nur für die eigene "
+                      "Analyse, nicht weitergeben.", soft_wrap=True)
         else:
-            out.print(f"Cells about fewer than {settings.privacy.min_cell_size} persons are left empty "
+            out.print(f"Zellen über weniger als {settings.privacy.min_cell_size} Personen bleiben leer "
                       "(privacy.min_cell_size).", soft_wrap=True)
     return EXIT_OK
 
@@ -172,9 +230,9 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
     try:
         month = dt.date.fromisoformat(f"{args.month}-01")
     except ValueError:
-        raise LoadError("--month", f"'{args.month}' is not a month", expected="YYYY-MM") from None
+        raise LoadError("--month", f"„{args.month}“ ist kein Monat", expected="JJJJ-MM") from None
     path = write_review(_db(args, settings), args.team, month, args.out, settings=settings, compare=args.compare)
-    out.print(f"Review of team {args.team} for {month:%m.%Y} written to {path}", soft_wrap=True)
+    out.print(f"Teamreflexion des Teams {args.team} für {month:%m.%Y} nach {path} geschrieben", soft_wrap=True)
     return EXIT_OK
 
 
@@ -183,17 +241,17 @@ def cmd_targets_template(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines.publish.exports import open_readonly
 
     if Path(args.out).exists() and not args.force:
-        raise LoadError(str(args.out), "exists; it may hold targets already and is not overwritten",
-                        expected="another --out, or --force")
+        raise LoadError(str(args.out), "die Datei gibt es schon; sie kann bereits Ziele enthalten und wird nicht "
+                        "überschrieben", expected="ein anderes --out oder --force")
     if Path(args.out).suffix.lower() != ".csv":
-        raise LoadError(str(args.out), "unsupported format", expected="a .csv file")
+        raise LoadError(str(args.out), "dieses Format wird nicht unterstützt", expected="eine .csv-Datei")
     con = open_readonly(_db(args, settings))
     try:
         rows = write_targets_template(con, args.year, args.out)
     finally:
         con.close()
-    out.print(f"{rows:,} rows written to {args.out}: fill in target_value (rows left empty are no target), "
-              f"then put the file into the source folder as targets.csv")
+    out.print(f"{german_count(rows)} Zeilen nach {args.out} geschrieben: target_value ausfüllen (leer gelassene "
+              "Zeilen sind kein Ziel), dann die Datei als targets.csv in den Quellordner legen", soft_wrap=True)
     return EXIT_OK
 
 
@@ -206,13 +264,14 @@ def cmd_archive(args: argparse.Namespace, settings: Settings) -> int:
             out.print(name)
         return EXIT_OK
     if not (args.old and args.new):
-        raise LoadError("archive diff", "two Datenstände are needed", expected="steering archive diff OLD NEW")
+        raise LoadError("archive diff", "es braucht zwei Datenstände", expected="steering archive diff ALT NEU")
     changes = archive.compare(folder, args.old, args.new, args.metric)
     if args.out:
         from pipelines.spreadsheet import neutralise_value
 
         changes.map(neutralise_value).to_csv(args.out, index=False, date_format="%Y-%m-%d")
-    out.print(f"{len(changes):,} figures differ between Datenstand {args.old} and {args.new}", soft_wrap=True)
+    out.print(f"{german_count(len(changes))} Werte unterscheiden sich zwischen Datenstand {args.old} und "
+              f"{args.new}", soft_wrap=True)
     if not args.out and len(changes):
         out.print(changes.head(40).to_string(index=False), soft_wrap=True)
     return EXIT_OK
@@ -222,11 +281,11 @@ def cmd_sample(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines.sample import write_sample
 
     if args.persons < 10:
-        raise LoadError("--persons", "too few persons for a job center", expected="at least 10")
+        raise LoadError("--persons", "zu wenige Personen für ein Jobcenter", expected="mindestens 10")
     counts = write_sample(args.out_dir, persons=args.persons, seed=args.seed)
     for table, n in counts.items():
-        out.print(f"{table:<20} {n:>10,} rows")
-    out.print(f"Sample export written to {args.out_dir} (load it with: steering load {args.out_dir})",
+        out.print(f"{table:<20} {german_count(n):>10} Zeilen")
+    out.print(f"Beispielexport nach {args.out_dir} geschrieben (laden mit: steering load {args.out_dir})",
               soft_wrap=True)
     return EXIT_OK
 

@@ -25,12 +25,21 @@ DUCKDB_TYPES = {
     "int": "BIGINT",
     "float": "DOUBLE",
 }
+# What a value of each type looks like, in German: TYPE_EXPECTATION for "(erwartet: ...)" in a LoadError,
+# TYPE_MISMATCH for the reason of a blanked value in load_rejects (the Pipeline page shows it).
 TYPE_EXPECTATION = {
-    "date": "a date as YYYY-MM-DD or DD.MM.YYYY",
-    "datetime": "a date and time as YYYY-MM-DD HH:MM[:SS] or DD.MM.YYYY HH:MM[:SS]",
-    "bool": "a yes/no value (true/false, 1/0, ja/nein, j/n, x)",
-    "int": "a whole number",
-    "float": "a number (decimal comma or point)",
+    "date": "ein Datum (JJJJ-MM-TT oder TT.MM.JJJJ)",
+    "datetime": "ein Datum mit Uhrzeit (JJJJ-MM-TT HH:MM[:SS] oder TT.MM.JJJJ HH:MM[:SS])",
+    "bool": "einen Ja/Nein-Wert (true/false, 1/0, ja/nein, j/n, x)",
+    "int": "eine ganze Zahl",
+    "float": "eine Zahl (mit Dezimalkomma oder -punkt)",
+}
+TYPE_MISMATCH = {
+    "date": "kein Datum (JJJJ-MM-TT oder TT.MM.JJJJ)",
+    "datetime": "kein Datum mit Uhrzeit (JJJJ-MM-TT HH:MM[:SS] oder TT.MM.JJJJ HH:MM[:SS])",
+    "bool": "kein Ja/Nein-Wert (true/false, 1/0, ja/nein, j/n, x)",
+    "int": "keine ganze Zahl",
+    "float": "keine Zahl (mit Dezimalkomma oder -punkt)",
 }
 
 

@@ -86,6 +86,11 @@ class DateRanges:
         return self.entries.get(f"{table}.{column}", self.entries["*"])
 
 
+def _german_date(day: dt.date) -> str:
+    """TT.MM.JJJJ, with four digits also before the year 1000 (strftime's %Y does not pad them)."""
+    return f"{day.day:02d}.{day.month:02d}.{day.year:04d}"
+
+
 def _date_columns(table: Table) -> list[str]:
     return [c.name for c in table.columns if c.type in ("date", "datetime")]
 
@@ -120,10 +125,10 @@ def blank_implausible(con: duckdb.DuckDBPyConnection, run_id: int, tables: list[
             c = q(column)
             outside = f"(CAST({c} AS DATE) < DATE '{low}' OR CAST({c} AS DATE) > DATE '{high}')"
             in_key = column in table.key
-            action, consequence = ("row_rejected", "row not loaded") if in_key else \
-                ("value_blanked", "value left empty, row kept")
-            reason = (f"date outside the plausible range {low.isoformat()} .. {high.isoformat()} (setting "
-                      f"load.date_ranges); {consequence}")
+            action, consequence = ("row_rejected", "Zeile nicht geladen") if in_key else \
+                ("value_blanked", "Wert leer gelassen, Zeile behalten")
+            reason = (f"Datum außerhalb des plausiblen Bereichs {_german_date(low)} bis {_german_date(high)} "
+                      f"(Einstellung load.date_ranges); {consequence}")
             n = con.execute(
                 f"INSERT INTO load_rejects SELECT ?, ?, ?, s._line, ?, r.{c}, ?, {key_raw}, ? "
                 f"FROM staging.{t} s JOIN raw.{t} r USING (_line) WHERE {outside.replace(c, 's.' + c)}",

@@ -192,7 +192,8 @@ def write_fixlist(frame: pd.DataFrame, rules: list[tuple[str, str, str]], team_i
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in {".csv", ".xlsx"}:
-        raise LoadError(str(out), "unsupported format for the fix list", expected="a .csv or .xlsx file")
+        raise LoadError(str(out), "dieses Format wird für die Korrekturliste nicht unterstützt",
+                        expected="eine .csv- oder .xlsx-Datei")
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
         write_csv(frame, out)

@@ -45,10 +45,10 @@ def _bad_rows(con: duckdb.DuckDBPyConnection, where: str, column: str,
 
 def _raise(file_name: str, column: str, what: str, rows: list[tuple[int, object]], expected: str) -> None:
     line, value = rows[0]
-    problem = f"unknown {what} '{value}'"
+    problem = f"{what} „{value}“"
     if len(rows) > 1:
-        more = ", ".join(f"line {ln}: '{v}'" for ln, v in rows[1:6])
-        problem += f"; also {more}" + (f" and {len(rows) - 6} more" if len(rows) > 6 else "")
+        more = ", ".join(f"Zeile {ln}: „{v}“" for ln, v in rows[1:6])
+        problem += f"; außerdem {more}" + (f" und {len(rows) - 6} weitere" if len(rows) > 6 else "")
     raise LoadError(file_name, problem, line=line, column=column, expected=expected)
 
 
@@ -78,25 +78,25 @@ def validate_targets(con: duckdb.DuckDBPyConnection, file_name: str = "targets.c
 
     rows = _bad_rows(con, "metric_id NOT IN (SELECT metric_id FROM metric_catalog)", "metric_id")
     if rows:
-        expected = "one of the metric ids " + ", ".join(metrics)
+        expected = "eine der Kennzahl-IDs " + ", ".join(metrics)
         labels = _recoded_labels(con, "metric_id")
         if labels:
-            expected += "; or a label mapping.yaml recodes: " + ", ".join(labels)
-        _raise(file_name, _header(columns, "metric_id"), "metric", rows, expected)
+            expected += "; oder eine Bezeichnung, die mapping.yaml umschlüsselt: " + ", ".join(labels)
+        _raise(file_name, _header(columns, "metric_id"), "unbekannte Kennzahl", rows, expected)
 
     rows = _bad_rows(con, "team_id = ? OR team_id NOT IN (SELECT team_id FROM core.team_list)", "team_id",
                      [UNASSIGNED])
     if rows:
-        expected = f"a team id of the teams table or {ALL_TEAMS} for the whole job center: " + ", ".join(teams)
+        expected = f"eine Team-ID der Tabelle teams oder {ALL_TEAMS} für das ganze Jobcenter: " + ", ".join(teams)
         labels = _recoded_labels(con, "team_id")
         if labels:
-            expected += "; or a label mapping.yaml recodes: " + ", ".join(labels)
-        _raise(file_name, _header(columns, "team_id"), "team", rows, expected)
+            expected += "; oder eine Bezeichnung, die mapping.yaml umschlüsselt: " + ", ".join(labels)
+        _raise(file_name, _header(columns, "team_id"), "unbekanntes Team", rows, expected)
 
     rows = _bad_rows(con, "year NOT BETWEEN ? AND ?", "year", [FIRST_YEAR, LAST_YEAR])
     if rows:
-        _raise(file_name, _header(columns, "year"), "year", rows,
-               f"a year with four digits, {FIRST_YEAR}..{LAST_YEAR}")
+        _raise(file_name, _header(columns, "year"), "unbekanntes Jahr", rows,
+               f"ein Jahr mit vier Ziffern, {FIRST_YEAR} bis {LAST_YEAR}")
 
 
 def _number(value: float | None) -> str:
@@ -127,8 +127,8 @@ def write_targets_template(con: duckdb.DuckDBPyConnection, year: int, out: Path)
     needed = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'marts'"
                          " AND table_name IN ('goal_kind', 'goal_forecast')").fetchall()[0][0]
     if needed < 2:
-        raise LoadError("--db", "the database has no goal tables yet",
-                        expected="a database loaded by this version ('steering load SOURCE_DIR')")
+        raise LoadError("--db", "die Datenbank hat noch keine Zieltabellen",
+                        expected="eine mit dieser Version geladene Datenbank ('steering load QUELLORDNER')")
     last = year - 1
     rows = con.execute(
         """

@@ -25,7 +25,7 @@ from pipelines.agreements import backup_after_load
 from pipelines.compute import compute_all
 from pipelines.contract import Table, load_contract
 from pipelines.dateranges import DateRanges, blank_implausible, derive_as_of
-from pipelines.errors import LoadError, is_write_failure
+from pipelines.errors import LoadError, german_count, is_write_failure
 from pipelines.goals import validate_targets
 from pipelines.mapping import Mapping, read_mapping
 from pipelines.publish import store_protection
@@ -81,20 +81,22 @@ def _check_target(db: Path) -> None:
     if not db.exists():
         return
     if db.is_dir():
-        raise LoadError(str(db), "the database path is a folder", expected="a .duckdb file path")
+        raise LoadError(str(db), "der Pfad der Datenbank ist ein Ordner", expected="den Pfad einer .duckdb-Datei")
     try:
         con = duckdb.connect(str(db), read_only=True)
     except duckdb.Error as exc:
-        raise LoadError(str(db), f"exists but cannot be opened as a DuckDB database ({exc}); "
-                        "refusing to overwrite it", expected="a database written by 'steering load'") from None
+        raise LoadError(str(db), f"die Datei gibt es, sie lässt sich aber nicht als DuckDB-Datenbank öffnen "
+                        f"({exc}); sie wird nicht überschrieben",
+                        expected="eine von 'steering load' geschriebene Datenbank") from None
     try:
         tables = {r[0] for r in con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
     finally:
         con.close()
     if tables and "load_runs" not in tables:
-        raise LoadError(str(db), "exists and holds other tables, it is not a steering database; "
-                        "refusing to overwrite it", expected="a database written by 'steering load'")
+        raise LoadError(str(db), "die Datei gibt es und sie enthält andere Tabellen, sie ist keine Datenbank des "
+                        "Steuerungsdashboards; sie wird nicht überschrieben",
+                        expected="eine von 'steering load' geschriebene Datenbank")
 
 
 def _connect(path: Path, settings: Settings) -> duckdb.DuckDBPyConnection:
@@ -115,9 +117,9 @@ def _locate_files(source: Path, contract: dict[str, Table], mapping: Mapping) ->
             if table.optional:
                 files[name] = None
                 continue
-            raise LoadError(f"{name}.csv", f"required table {name} is missing from the source folder",
-                            expected=f"a file {name}.csv, {name}.xlsx or {name}.parquet "
-                            "(or a 'file:' entry in mapping.yaml)")
+            raise LoadError(f"{name}.csv", f"die Pflichttabelle {name} fehlt im Quellordner",
+                            expected=f"eine Datei {name}.csv, {name}.xlsx oder {name}.parquet "
+                            "(oder einen Eintrag 'file:' in mapping.yaml)")
         files[name] = SourceFile(table=name, path=path, format=FORMATS[path.suffix.lower()])
     return files
 
@@ -125,24 +127,24 @@ def _locate_files(source: Path, contract: dict[str, Table], mapping: Mapping) ->
 def _load(source: Path, db: Path, as_of: dt.date | None, mapping_path: Path | None, settings: Settings,
           progress: Progress, started: dt.datetime) -> LoadReport:
     if not source.is_dir():
-        raise LoadError(str(source), "the source folder does not exist", expected="a folder with the export files")
+        raise LoadError(str(source), "den Quellordner gibt es nicht", expected="einen Ordner mit den Exportdateien")
     contract = load_contract()
     if mapping_path is None and (source / "mapping.yaml").is_file():
         mapping_path = inside(source, source / "mapping.yaml")  # the folder's own mapping, not a link out of it
     if mapping_path is not None and not Path(mapping_path).is_file():
-        raise LoadError(str(mapping_path), "the mapping file does not exist", expected="a mapping.yaml")
+        raise LoadError(str(mapping_path), "die Zuordnungsdatei gibt es nicht", expected="eine mapping.yaml")
     mapping = read_mapping(Path(mapping_path) if mapping_path else None, contract)
     files = _locate_files(source, contract, mapping)
     max_bytes = settings.load.max_file_mb * 1024 * 1024
     for src in files.values():
         if src and src.path.stat().st_size > max_bytes:
-            raise LoadError(src.path.name, f"the file is larger than load.max_file_mb = {settings.load.max_file_mb}",
-                            expected="a smaller export or a higher limit in the configuration")
+            raise LoadError(src.path.name, f"die Datei ist größer als load.max_file_mb = {settings.load.max_file_mb}",
+                            expected="einen kleineren Export oder eine höhere Grenze in der Konfiguration")
     try:
         db.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise LoadError(str(db), f"the folder of the database cannot be created ({exc.strerror})",
-                        expected="a writable folder") from None
+        raise LoadError(str(db), f"der Ordner der Datenbank lässt sich nicht anlegen ({exc.strerror})",
+                        expected="einen beschreibbaren Ordner") from None
     _check_target(db)
     with _exclusive(db):
         _clean_stale(db, settings)
@@ -157,8 +159,8 @@ def _exclusive(db: Path) -> Iterator[None]:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise LoadError(str(db), "another load into this database is running",
-                            expected="one load at a time; try again when it has finished") from None
+            raise LoadError(str(db), "in diese Datenbank wird gerade schon geladen",
+                            expected="einen Ladelauf zur Zeit; erneut versuchen, wenn er fertig ist") from None
         try:
             yield
         finally:
@@ -209,24 +211,25 @@ def _build_and_swap(source: Path, db: Path, files: dict[str, SourceFile | None],
         con.execute("DETACH raw")  # the in-memory raw text (see _build); nothing after the load needs it
         con.execute("CHECKPOINT")
         con.close()
-        progress(f"swapping the new snapshot into {db}")
+        progress(f"der neue Datenstand ersetzt {db}")
         db.with_name(db.name + ".wal").unlink(missing_ok=True)
         os.replace(tmp, db)
         failures_log(db).unlink(missing_ok=True)
         try:
-            progress(f"archived as Datenstand {archive.publish(staged, settings).name}")
+            progress(f"archiviert als Datenstand {archive.publish(staged, settings).name}")
             staged = None
         except OSError as exc:  # the new snapshot is live; only its archive copy is missing
-            progress(f"warning: the Datenstand archive could not be written ({exc})")
+            progress(f"Warnung: das Archiv des Datenstands ließ sich nicht schreiben ({exc})")
         backup_after_load(db, settings, progress)  # the agreements store, never rebuilt (pipelines/agreements.py)
         return report
     except (OSError, duckdb.Error) as exc:
         if not (is_write_failure(exc) or isinstance(exc, duckdb.OutOfMemoryException)):
             raise
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise LoadError(str(db), f"the load could not finish ({first}); the old snapshot is unchanged",
-                        expected="enough free disk space and memory, and a writable folder beside the database"
-                        " (see database.memory_limit and database.temp_directory)") from None
+        raise LoadError(str(db), f"das Laden ließ sich nicht abschließen ({first}); der bisherige Datenstand ist "
+                        "unverändert", expected="genug freien Plattenplatz und Arbeitsspeicher und einen "
+                        "beschreibbaren Ordner neben der Datenbank (siehe database.memory_limit und "
+                        "database.temp_directory)") from None
     finally:
         archive.discard(staged)
         if con is not None:
@@ -272,14 +275,14 @@ def _build(con: duckdb.DuckDBPyConnection, source: Path, db: Path, files: dict[s
         if src is None:
             cols = ", ".join(f'"{c}" VARCHAR' for c in table.column_names)
             con.execute(f'CREATE TABLE raw."{name}" (_line BIGINT, {cols})')
-            progress(f"{name}: no file (optional), empty table")
+            progress(f"{name}: keine Datei (optional), leere Tabelle")
             continue
-        progress(f"reading {src.path.name} ...")
+        progress(f"lese {src.path.name} ...")
         read_into_raw(con, src, table, mapping, settings.load.encodings, work_dir, settings.load.max_line_kb,
                       settings.load.time_zone)
         detail = ", ".join(x for x in (src.format, src.encoding, f"'{src.delimiter}'" if src.delimiter else None) if x)
-        progress(f"{src.path.name}: {src.rows_read:,} rows read ({detail})")
-    progress("staging: typing values, checking keys")
+        progress(f"{src.path.name}: {german_count(src.rows_read)} Zeilen gelesen ({detail})")
+    progress("Aufbereitung: Werte typisieren, Schlüssel prüfen")
     for model in discover(layers=("staging",)):
         build_table(con, model)
     reports = [reject_and_count(con, run_id, contract[name], src) for name, src in files.items()]
@@ -291,11 +294,11 @@ def _build(con: duckdb.DuckDBPyConnection, source: Path, db: Path, files: dict[s
     for name in files:  # the raw text has served; free its memory before the compute
         con.execute(f'DROP TABLE raw."{name}"')
     con.execute("CREATE TABLE staging.params AS SELECT CAST(? AS DATE) AS as_of", [as_of])
-    progress(f"as-of date (Datenstand): {as_of.isoformat()}")
+    progress(f"Datenstand: {as_of:%d.%m.%Y}")
     compute_all(con, progress=progress)
     if files.get("targets"):  # a target on an unknown metric or team stops the load (docs/goals.md)
         validate_targets(con, files["targets"].path.name, files["targets"].columns)
-    progress("privacy: small cells hidden across linked figures")
+    progress("Datenschutz: kleine Fallzahlen über verknüpfte Zahlen hinweg ausblenden")
     store_protection(con, settings.privacy.min_cell_size)
     finished = dt.datetime.now().replace(microsecond=0)
     record_run(con, run_id, source, mapping, as_of, reports, files, started, finished)
@@ -307,8 +310,8 @@ def _derive_as_of(con: duckdb.DuckDBPyConnection, contract: dict[str, Table], ra
     """The Datenstand: the latest plausible ``recorded_at`` in the export (pipelines/dateranges.py)."""
     latest = derive_as_of(con, contract, ranges, dt.date.today())
     if latest is None:
-        raise LoadError("(all files)", "no recorded_at value to derive the as-of date from",
-                        expected="recorded_at values, or the option --as-of YYYY-MM-DD")
+        raise LoadError("(alle Dateien)", "kein Wert in recorded_at, aus dem sich der Datenstand ableiten ließe",
+                        expected="Werte in recorded_at oder die Option --as-of JJJJ-MM-TT")
     return latest.date()
 
 

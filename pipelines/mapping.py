@@ -67,60 +67,63 @@ def read_mapping(path: Path | None, contract: dict[str, Table]) -> Mapping:
     try:
         raw = safe_yaml.load(safe_yaml.read_text(path))
     except safe_yaml.YamlRefused as exc:
-        raise LoadError(name, f"refused: {exc}", line=exc.line,
-                        expected="a plain mapping file (no anchors or aliases, a few levels, under 1 MB)") from None
+        raise LoadError(name, f"abgelehnt: {exc}", line=exc.line,
+                        expected="eine schlichte Zuordnungsdatei (ohne Anker und Verweise, wenige Ebenen, unter 1 MB)"
+                        ) from None
     except UnicodeDecodeError:
-        raise LoadError(name, "the mapping file is not UTF-8 text", expected="a UTF-8 YAML file") from None
+        raise LoadError(name, "die Zuordnungsdatei ist kein UTF-8-Text", expected="eine YAML-Datei in UTF-8") from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise LoadError(name, f"not valid YAML: {getattr(exc, 'problem', exc)}",
+        mark = getattr(exc, "problem_mark", None)  # the parser's own words stay English
+        raise LoadError(name, f"kein gültiges YAML: {getattr(exc, 'problem', exc)}",
                         line=mark.line + 1 if mark else None) from None
     if raw is None:
         return Mapping(source=str(path))
     if not isinstance(raw, dict):
-        raise LoadError(name, "the mapping must be a YAML mapping", expected="keys encoding, delimiter, tables")
+        raise LoadError(name, "die Zuordnung muss eine YAML-Zuordnung (Schlüssel: Wert) sein",
+                        expected="die Schlüssel encoding, delimiter, tables")
     unknown = set(raw) - {"encoding", "delimiter", "date_format", "tables"}
     if unknown:
-        raise LoadError(name, f"unknown keys {sorted(unknown)}",
-                        expected="only encoding, delimiter, date_format, tables")
+        raise LoadError(name, f"unbekannte Schlüssel {sorted(unknown)}",
+                        expected="nur encoding, delimiter, date_format, tables")
     encoding = raw.get("encoding")
     if encoding is not None:
         try:
             encoding = codecs.lookup(str(encoding)).name
         except LookupError:
-            raise LoadError(name, f"unknown encoding {encoding!r}",
-                            expected="utf-8, utf-8-sig, cp1252 or latin-1") from None
+            raise LoadError(name, f"unbekannte Kodierung {encoding!r}",
+                            expected="utf-8, utf-8-sig, cp1252 oder latin-1") from None
     delimiter = raw.get("delimiter")
     if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in "\"\r\n"):
-        raise LoadError(name, f"delimiter {delimiter!r} is not a single character", expected="';' or ','")
+        raise LoadError(name, f"das Trennzeichen (delimiter) {delimiter!r} ist nicht genau ein Zeichen",
+                        expected="';' oder ','")
     date_format = raw.get("date_format")
     if date_format is not None and not _DATE_FORMAT.match(str(date_format)):
-        raise LoadError(name, f"date_format {date_format!r} is not supported",
-                        expected="strftime codes %d %m %Y %y %H %M %S with . - / : space or T")
+        raise LoadError(name, f"das date_format {date_format!r} wird nicht unterstützt",
+                        expected="strftime-Codes %d %m %Y %y %H %M %S mit . - / : Leerzeichen oder T")
     tables: dict[str, TableMapping] = {}
     for table_name, body in (raw.get("tables") or {}).items():
         if table_name not in contract:
-            raise LoadError(name, f"unknown table {table_name!r}", expected=", ".join(contract))
+            raise LoadError(name, f"unbekannte Tabelle {table_name!r}", expected=", ".join(contract))
         body = body or {}
         file = body.get("file")
         if file is not None:
             file = str(file)
             if Path(file).name != file or file in {".", ".."}:
-                raise LoadError(name, f"file {file!r} of table {table_name} must be a plain file name"
-                                " inside the source folder", expected="e.g. Personen.csv, no folders")
+                raise LoadError(name, f"die Datei {file!r} der Tabelle {table_name} muss ein schlichter Dateiname "
+                                "im Quellordner sein", expected="z. B. Personen.csv, ohne Ordner")
         columns = {_text(k).strip(): _text(v) for k, v in (body.get("columns") or {}).items()}
         known = set(contract[table_name].column_names)
         for source, target in columns.items():
             if target not in known:
-                raise LoadError(name, f"column {source!r} of table {table_name} is mapped to unknown "
-                                f"column {target!r}", expected=", ".join(sorted(known)))
+                raise LoadError(name, f"die Spalte {source!r} der Tabelle {table_name} ist der unbekannten "
+                                f"Spalte {target!r} zugeordnet", expected=", ".join(sorted(known)))
         values: dict[str, dict[str, str]] = {}
         for column, recode in (body.get("values") or {}).items():
             recodable = sorted(c.name for c in contract[table_name].columns
                                if c.codes or c.name in RECODABLE)
             if column not in recodable:
-                raise LoadError(name, f"values can not be recoded for column {column!r} of table "
-                                f"{table_name}", expected=", ".join(recodable))
+                raise LoadError(name, f"für die Spalte {column!r} der Tabelle {table_name} lassen sich keine "
+                                "Werte umschlüsseln", expected=", ".join(recodable))
             values[column] = {_text(k): _text(v) for k, v in (recode or {}).items()}
         tables[table_name] = TableMapping(file=file, columns=columns, values=values)
     return Mapping(encoding=encoding, delimiter=delimiter,

@@ -27,12 +27,12 @@ TIMESTAMP_TZ = "TIMESTAMP WITH TIME ZONE"
 TEXT = ("VARCHAR", "UUID")
 
 WANTED = {
-    "date": "a DATE, TIMESTAMP or text column",
-    "datetime": "a TIMESTAMP, DATE or text column",
-    "str": "a text, integer or whole-number column",
-    "int": "an integer or text column",
-    "float": "a number or text column",
-    "bool": "a BOOLEAN, integer or text column",
+    "date": "eine Spalte vom Typ DATE, TIMESTAMP oder Text",
+    "datetime": "eine Spalte vom Typ TIMESTAMP, DATE oder Text",
+    "str": "eine Spalte mit Text, ganzen Zahlen oder Zahlen ohne Nachkommastellen",
+    "int": "eine Spalte mit ganzen Zahlen oder Text",
+    "float": "eine Spalte mit Zahlen oder Text",
+    "bool": "eine Spalte vom Typ BOOLEAN, mit ganzen Zahlen oder Text",
 }
 
 
@@ -85,7 +85,7 @@ def text_select(file: str, columns: list[tuple[str, str, str | None, str]], time
             continue
         sql = as_text(x, source_type, contract_type, time_zone)
         if sql is None:
-            raise LoadError(file, f"the column has the type {source_type}, which does not convert to "
-                            f"{contract_type} without loss", column=header, expected=WANTED[contract_type])
+            raise LoadError(file, f"die Spalte hat den Typ {source_type}, der sich nicht verlustfrei in "
+                            f"{contract_type} umwandeln lässt", column=header, expected=WANTED[contract_type])
         exprs.append(f"{sql} AS {alias}")
     return exprs

@@ -39,17 +39,19 @@ def read_key(settings: Settings, env: dict[str, str] | None = None) -> bytes:
         try:
             text = path.read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise LoadError(str(path), f"the pseudonym key file cannot be read ({exc.strerror})",
-                            expected="a file with a secret key, e.g. made with: openssl rand -hex 32") from None
+            raise LoadError(str(path), f"die Schlüsseldatei der Pseudonyme lässt sich nicht lesen ({exc.strerror})",
+                            expected="eine Datei mit einem geheimen Schlüssel, z. B. erzeugt mit: openssl rand -hex 32"
+                            ) from None
     if not text:
-        raise LoadError("privacy.pseudonym_key_file", "no key for the pseudonyms: the event log is only exported "
-                        "with person and case ids replaced by keyed pseudonyms",
-                        expected=f"a key file (openssl rand -hex 32 > /etc/steering/pseudonym.key) named in "
-                        f"privacy.pseudonym_key_file, or the variable {KEY_ENV}")
+        raise LoadError("privacy.pseudonym_key_file", "kein Schlüssel für die Pseudonyme: das Ereignisprotokoll wird "
+                        "nur exportiert, wenn Personen- und Fallkennungen durch mit einem Schlüssel gebildete "
+                        "Pseudonyme ersetzt sind",
+                        expected="eine Schlüsseldatei (openssl rand -hex 32 > /etc/steering/pseudonym.key), genannt "
+                        f"in privacy.pseudonym_key_file, oder die Variable {KEY_ENV}")
     key = text.encode("utf-8")
     if len(key) < MIN_KEY_BYTES:
-        raise LoadError(where, f"the pseudonym key is too short ({len(key)} bytes)",
-                        expected=f"at least {MIN_KEY_BYTES} bytes, e.g. openssl rand -hex 32")
+        raise LoadError(where, f"der Schlüssel der Pseudonyme ist zu kurz ({len(key)} Bytes)",
+                        expected=f"mindestens {MIN_KEY_BYTES} Bytes, z. B. openssl rand -hex 32")
     return key
 
 

@@ -28,7 +28,7 @@ import numpy as np
 import pyarrow as pa
 
 from pipelines.contract import Table
-from pipelines.errors import LoadError, is_write_failure
+from pipelines.errors import LoadError, german_count, is_write_failure
 from pipelines.mapping import Mapping, TableMapping
 from pipelines.native_types import FLOAT, text_select
 from pipelines.records import index_records, without_blank_lines
@@ -63,8 +63,9 @@ def inside(folder: Path, path: Path) -> Path:
     try:
         path.resolve(strict=True).relative_to(folder.resolve(strict=True))
     except (ValueError, OSError):
-        raise LoadError(path.name, "the file lies outside the source folder (a symbolic link or a path with ..);"
-                        " refused, nothing of it is read", expected=f"a regular file in {folder}") from None
+        raise LoadError(path.name, "die Datei liegt außerhalb des Quellordners (ein symbolischer Link oder ein Pfad "
+                        "mit ..); abgelehnt, nichts davon wird gelesen",
+                        expected=f"eine gewöhnliche Datei in {folder}") from None
     return path
 
 
@@ -74,14 +75,14 @@ def find_source_file(folder: Path, table: Table, mapping: TableMapping) -> Path 
     if mapping.file:
         path = folder / mapping.file
         if not path.is_file():
-            raise LoadError(mapping.file, f"the mapping names this file for table {table.name}, "
-                            "but it is not in the source folder", expected=str(folder))
+            raise LoadError(mapping.file, f"die Zuordnung nennt diese Datei für die Tabelle {table.name}, "
+                            "sie liegt aber nicht im Quellordner", expected=str(folder))
         return inside(folder, path)
     candidates = [p for p in sorted(folder.iterdir())
                   if p.is_file() and p.stem.lower() == table.name and p.suffix.lower() in FORMATS]
     if len(candidates) > 1:
         names = ", ".join(p.name for p in candidates)
-        raise LoadError(names, f"several files for table {table.name}", expected="exactly one")
+        raise LoadError(names, f"mehrere Dateien für die Tabelle {table.name}", expected="genau eine")
     return inside(folder, candidates[0]) if candidates else None
 
 
@@ -122,22 +123,22 @@ def map_header(src: SourceFile, header: list[str], table: Table, tmap: TableMapp
         name = raw_name.strip().lstrip("\ufeff")
         target = tmap.columns.get(name, name if name in known else None)
         if target is None:
-            src.dropped_columns.append(name or "(empty header)")
+            src.dropped_columns.append(name or "(leere Überschrift)")
             renamed.append(None)
             continue
         if target in seen:
-            raise LoadError(src.path.name, f"columns '{seen[target]}' and '{name}' both map to "
-                            f"'{target}'", column=name, expected="each column once")
+            raise LoadError(src.path.name, f"die Spalten „{seen[target]}“ und „{name}“ werden beide „{target}“ "
+                            "zugeordnet", column=name, expected="jede Spalte einmal")
         seen[target] = name
         renamed.append(target)
     missing = [c for c in table.column_names if c not in seen]
     if missing:
         wanted = {v: k for k, v in tmap.columns.items()}
-        names = ", ".join(f"'{c}'" + (f" (from '{wanted[c]}')" if c in wanted else "") for c in missing)
-        found = ", ".join(h.strip() for h in header[:12]) or "(nothing)"
-        raise LoadError(src.path.name, f"missing required column {names}; the header has: {found}",
+        names = ", ".join(f"„{c}“" + (f" (laut Zuordnung „{wanted[c]}“)" if c in wanted else "") for c in missing)
+        found = ", ".join(h.strip() for h in header[:12]) or "(nichts)"
+        raise LoadError(src.path.name, f"es fehlt die Pflichtspalte {names}; die Kopfzeile enthält: {found}",
                         line=1, column=missing[0],
-                        expected=f"the columns of table {table.name}: {', '.join(table.column_names)}")
+                        expected=f"die Spalten der Tabelle {table.name}: {', '.join(table.column_names)}")
     src.columns = dict(seen)
     return renamed
 
@@ -216,8 +217,8 @@ def check_line_lengths(path: Path, max_bytes: int, refuse_nul: bool = False) -> 
                 nul = np.flatnonzero(data == 0)
                 if len(nul):
                     line = lines + int(np.count_nonzero(data[:nul[0]] == 10)) + 1
-                    raise LoadError(path.name, "the file contains binary data (a NUL byte), it is not a text table",
-                                    line=line, expected="a CSV text export")
+                    raise LoadError(path.name, "die Datei enthält Binärdaten (ein NUL-Byte), sie ist keine "
+                                    "Texttabelle", line=line, expected="einen CSV-Textexport")
             ends = np.flatnonzero(data == 10)
             starts = np.concatenate(([-1], ends[:-1])) if len(ends) else np.array([], dtype=np.int64)
             lengths = ends - starts - 1
@@ -229,9 +230,9 @@ def check_line_lengths(path: Path, max_bytes: int, refuse_nul: bool = False) -> 
             too_long = np.flatnonzero(lengths > max_bytes)
             if len(too_long) or carry > max_bytes:
                 index = int(too_long[0]) if len(too_long) else len(lengths)
-                raise LoadError(path.name, f"the line is longer than {max_bytes // 1024} KB",
+                raise LoadError(path.name, f"die Zeile ist länger als {german_count(max_bytes // 1024)} KB",
                                 line=lines + index + 1,
-                                expected="export rows of ordinary length (setting load.max_line_kb)")
+                                expected="Exportzeilen gewöhnlicher Länge (Einstellung load.max_line_kb)")
             lines += len(ends)
 
 
@@ -261,9 +262,10 @@ def decode_to_utf8(path: Path, declared: str | None, candidates: list[str], work
         target.unlink(missing_ok=True)
         first_failure = first_failure or (line, byte)
     line, byte = first_failure or (None, None)
-    shown = f"byte 0x{byte:02X}" if byte is not None else "a truncated character"
-    raise LoadError(path.name, f"{shown} cannot be decoded as {' or '.join(tried)}", line=line,
-                    expected="text in UTF-8 or Windows-1252 (set 'encoding' in mapping.yaml if it is another)")
+    shown = f"das Byte 0x{byte:02X}" if byte is not None else "ein abgeschnittenes Zeichen"
+    raise LoadError(path.name, f"{shown} lässt sich nicht als {' oder '.join(tried)} lesen", line=line,
+                    expected="Text in UTF-8 oder Windows-1252 (bei einer anderen Kodierung 'encoding' in mapping.yaml "
+                    "angeben)")
 
 
 def sniff_delimiter(header_line: str, declared: str | None, name: str) -> str:
@@ -272,8 +274,8 @@ def sniff_delimiter(header_line: str, declared: str | None, name: str) -> str:
     counts = {d: header_line.count(d) for d in DELIMITERS}
     best = max(counts, key=counts.get)
     if counts[best] == 0:
-        raise LoadError(name, "the first line has no delimiter, so this does not look like a table",
-                        line=1, expected="a header line with columns separated by ';' or ','")
+        raise LoadError(name, "die erste Zeile hat kein Trennzeichen, die Datei sieht also nicht nach einer Tabelle "
+                        "aus", line=1, expected="eine Kopfzeile mit durch ';' oder ',' getrennten Spalten")
     return best
 
 
@@ -286,13 +288,13 @@ def _read_csv(con: duckdb.DuckDBPyConnection, src: SourceFile, table: Table, map
               encodings: list[str], work_dir: Path, max_line_kb: int) -> None:
     name = src.path.name
     if src.size == 0:
-        raise LoadError(name, "the file is empty (0 bytes), it has not even a header line",
-                        expected=f"at least the header of table {table.name}")
+        raise LoadError(name, "die Datei ist leer (0 Bytes), sie hat nicht einmal eine Kopfzeile",
+                        expected=f"mindestens die Kopfzeile der Tabelle {table.name}")
     with src.path.open("rb") as fh:
         head = fh.read(65536)
     if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise LoadError(name, "the file contains binary data (NUL bytes), it is not a text table",
-                        expected="a CSV text export")
+        raise LoadError(name, "die Datei enthält Binärdaten (NUL-Bytes), sie ist keine Texttabelle",
+                        expected="einen CSV-Textexport")
     utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     check_line_lengths(src.path, max_line_kb * 1024, refuse_nul=not utf16)
     src.encoding, utf8 = decode_to_utf8(src.path, mapping.encoding, encodings, work_dir)
@@ -365,9 +367,11 @@ def _second_opinion(con: duckdb.DuckDBPyConnection, table: Table, name: str, utf
                 break
             position += 1
     con.execute(f'DROP TABLE raw."{table.name}"')
-    raise LoadError(name, f"the file has {len(lines):,} records by our count ({ours:,} by the fast one), but the "
-                    f"CSV reader returned {read:,}; refused rather than lose or invent rows", line=where,
-                    expected="a CSV file whose records end with a line feed, quotes closed")
+    raise LoadError(name, f"die Datei hat nach unserer Zählung {german_count(len(lines))} Datensätze (nach der "
+                    f"schnellen {german_count(ours)}), der CSV-Leser lieferte aber {german_count(read)}; abgelehnt, "
+                    "statt Zeilen zu verlieren oder zu erfinden", line=where,
+                    expected="eine CSV-Datei, deren Datensätze mit einem Zeilenumbruch enden, Anführungszeichen "
+                    "geschlossen")
 
 
 def _first_ragged_row(path: Path, n_fields: int, delimiter: str, lines: np.ndarray) -> tuple[int, int] | None:
@@ -391,18 +395,18 @@ def _csv_error(name: str, message: str, n_fields: int, delimiter: str, path: Pat
     too_long = re.search(r"[Mm]aximum line size", message)
     ragged = None if line or too_long else _first_ragged_row(path, n_fields, delimiter, lines)
     if too_long:
-        problem = "a line is longer than load.max_line_kb allows"
+        problem = "eine Zeile ist länger, als load.max_line_kb erlaubt"
     elif found:
-        problem = f"the row has {found.group(2)} fields but the header has {found.group(1)}"
+        problem = f"die Zeile hat {found.group(2)} Felder, die Kopfzeile aber {found.group(1)}"
     elif ragged:
-        problem = f"the row has {ragged[1]} fields but the header has {n_fields}"
-    else:
-        problem = "the row cannot be read: " + message.splitlines()[0].split("Error:", 1)[-1].strip()
+        problem = f"die Zeile hat {ragged[1]} Felder, die Kopfzeile aber {n_fields}"
+    else:  # DuckDB's own words, in English: no better wording is known for an unforeseen case
+        problem = "die Zeile lässt sich nicht lesen: " + message.splitlines()[0].split("Error:", 1)[-1].strip()
     where = int(line.group(1)) if line else (ragged[0] if ragged else None)
     if line and 2 <= where < len(lines) + 2:  # DuckDB counts records (header = 1), we name the file's line
         where = int(lines[where - 2])
     return LoadError(name, problem, line=where,
-                     expected=f"{n_fields} fields separated by '{delimiter}', text with quotes in \"...\"")
+                     expected=f"{n_fields} durch '{delimiter}' getrennte Felder, Text mit Anführungszeichen in \"...\"")
 
 
 # --- XLSX ----------------------------------------------------------------------------------------
@@ -427,24 +431,26 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, src: SourceFile, table: Table, tm
 
     name = src.path.name
     if not zipfile.is_zipfile(src.path):
-        raise LoadError(name, "this is not an Excel workbook (.xlsx is a zip archive)", expected="an .xlsx file")
+        raise LoadError(name, "das ist keine Excel-Arbeitsmappe (eine .xlsx-Datei ist ein ZIP-Archiv)",
+                        expected="eine .xlsx-Datei")
     with zipfile.ZipFile(src.path) as zf:
         unpacked = sum(i.file_size for i in zf.infolist())
     if unpacked > 20 * max(src.size, 1) + 200 * 1024 * 1024:
-        raise LoadError(name, f"the workbook would unpack to {unpacked // 2**20} MB from "
-                        f"{src.size // 2**20} MB; refusing a possible zip bomb", expected="an ordinary export")
+        raise LoadError(name, f"die Arbeitsmappe würde sich von {german_count(src.size // 2**20)} MB auf "
+                        f"{german_count(unpacked // 2**20)} MB entpacken; abgelehnt als mögliche ZIP-Bombe",
+                        expected="einen gewöhnlichen Export")
     try:
         wb = load_workbook(src.path, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many types for broken files
-        raise LoadError(name, f"the workbook cannot be opened ({type(exc).__name__}: {exc})",
-                        expected="an .xlsx file saved by Excel or LibreOffice") from None
+        raise LoadError(name, f"die Arbeitsmappe lässt sich nicht öffnen ({type(exc).__name__}: {exc})",
+                        expected="eine mit Excel oder LibreOffice gespeicherte .xlsx-Datei") from None
     try:
         sheet_names = {s.lower(): s for s in wb.sheetnames}
         ws = wb[sheet_names.get(table.name, wb.sheetnames[0])]
         header_row = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), None)
         if header_row is None:
-            raise LoadError(name, "the sheet is empty, it has not even a header row",
-                            expected=f"the header of table {table.name}")
+            raise LoadError(name, "das Tabellenblatt ist leer, es hat nicht einmal eine Kopfzeile",
+                            expected=f"die Kopfzeile der Tabelle {table.name}")
         header = [str(h) if h is not None else "" for h in header_row]
         positions = map_header(src, header, table, tmap)
         # only the contract's columns are read: openpyxl pads every row to the widest one, so a header of
@@ -481,8 +487,8 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, src: SourceFile, table: Table,
     try:
         described = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(src.path)]).fetchall()
     except duckdb.Error as exc:
-        raise LoadError(name, f"not a readable Parquet file ({str(exc).splitlines()[0]})",
-                        expected="a Parquet file") from None
+        raise LoadError(name, f"keine lesbare Parquet-Datei ({str(exc).splitlines()[0]})",
+                        expected="eine Parquet-Datei") from None
     header = [r[0] for r in described]
     positions = map_header(src, header, table, tmap)
     types = {c.name: c.type for c in table.columns}
@@ -502,6 +508,6 @@ def _refuse_fractions(con: duckdb.DuckDBPyConnection, src: SourceFile, header: s
     row = con.execute(f"SELECT min(n) FROM (SELECT row_number() OVER () AS n, {x} AS v FROM read_parquet(?))"
                       " WHERE v <> trunc(v)", [str(src.path)]).fetchall()[0][0]
     if row is not None:
-        raise LoadError(src.path.name, f"the column has the type {source_type} and a value with a fraction, "
-                        "which is no identifier", line=int(row) + 1, column=header,
-                        expected="whole numbers or text")
+        raise LoadError(src.path.name, f"die Spalte hat den Typ {source_type} und einen Wert mit Nachkommastellen, "
+                        "das ist keine Kennung", line=int(row) + 1, column=header,
+                        expected="ganze Zahlen oder Text")

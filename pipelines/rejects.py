@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from pipelines.contract import TYPE_EXPECTATION, Table
-from pipelines.errors import LoadError
+from pipelines.contract import TYPE_EXPECTATION, TYPE_MISMATCH, Table
+from pipelines.errors import LoadError, german_count
 from pipelines.readers import SourceFile
 
 
@@ -47,7 +47,7 @@ def reject_and_count(con: duckdb.DuckDBPyConnection, run_id: int, table: Table,
             f"INSERT INTO load_rejects SELECT ?, ?, ?, r._line, ?, r.{c}, ?, {key_raw}, 'value_blanked'"
             f" FROM raw.{t} r JOIN staging.{t} s USING (_line) WHERE clean(r.{c}) IS NOT NULL AND s.{c} IS NULL",
             [run_id, table.name, file_name, col.name,
-             f"not {TYPE_EXPECTATION[col.type]}; value left empty, row kept"])
+             f"{TYPE_MISMATCH[col.type]}; Wert leer gelassen, Zeile behalten"])
     blanked = con.execute("SELECT count(*) FROM load_rejects WHERE run_id = ? AND table_name = ?"
                           " AND action = 'value_blanked'", [run_id, table.name]).fetchall()[0][0]
     key_typed = ", ".join(f"s.{q(k)}" for k in table.key)
@@ -64,9 +64,9 @@ def reject_and_count(con: duckdb.DuckDBPyConnection, run_id: int, table: Table,
             FROM staging.{t} s JOIN raw.{t} r USING (_line)
         )
         SELECT ?, ?, ?, _line, ?, record_id,
-               CASE WHEN key_missing THEN 'the key (' || ? || ') is empty or unreadable; row not loaded'
-                    ELSE 'duplicate key ' || key_text || ', first occurrence on line ' || first_line
-                         || ' was loaded; this row not loaded' END,
+               CASE WHEN key_missing THEN 'der Schlüssel (' || ? || ') ist leer oder nicht lesbar; Zeile nicht geladen'
+                    ELSE 'doppelter Schlüssel ' || key_text || ', das erste Vorkommen in Zeile ' || first_line
+                         || ' wurde geladen; diese Zeile nicht geladen' END,
                record_id, 'row_rejected'
         FROM ranked WHERE key_missing OR nth > 1
         """,
@@ -77,14 +77,14 @@ def reject_and_count(con: duckdb.DuckDBPyConnection, run_id: int, table: Table,
     if src and src.dropped_columns:
         con.executemany(
             "INSERT INTO load_rejects VALUES (?, ?, ?, NULL, ?, NULL, ?, NULL, 'column_dropped')",
-            [[run_id, table.name, file_name, c, "column not in the data contract; dropped, never stored"]
+            [[run_id, table.name, file_name, c, "Spalte nicht im Datenvertrag; verworfen, nie gespeichert"]
              for c in src.dropped_columns])
     read = con.execute(f"SELECT count(*) FROM raw.{t}").fetchall()[0][0]
     loaded = con.execute(f"SELECT count(*) FROM staging.{t}").fetchall()[0][0]
     rejected = con.execute("SELECT count(*) FROM load_rejects WHERE run_id = ? AND table_name = ?"
                            " AND action = 'row_rejected'", [run_id, table.name]).fetchall()[0][0]
     if read != loaded + rejected:  # the promise "nothing is lost", checked on every load
-        raise RuntimeError(f"{table.name}: {read} rows read but {loaded} loaded + {rejected} rejected")
+        raise RuntimeError(f"{table.name}: {read} Zeilen gelesen, aber {loaded} geladen + {rejected} abgewiesen")
     return TableReport(table=table.name, file=file_name, format=src.format if src else None,
                        encoding=src.encoding if src else None, delimiter=src.delimiter if src else None,
                        rows_read=read, rows_loaded=loaded, rows_rejected=rejected, values_blanked=blanked,
@@ -112,7 +112,8 @@ def refuse_all_rejected(con: duckdb.DuckDBPyConnection, tables: list[Table],
             if present >= 2 and not typed:  # one unreadable value may be a typo: it is listed
                 src = files[table.name]
                 raise LoadError(src.path.name if src else table.name,
-                                f"none of the {present:,} values of this column could be read; the load stops "
-                                "rather than treat the column as empty (is the format or the mapping wrong?)",
+                                f"keiner der {german_count(present)} Werte dieser Spalte ließ sich lesen; das Laden "
+                                "bricht ab, statt die Spalte als leer zu behandeln (stimmt das Format oder die "
+                                "Zuordnung nicht?)",
                                 line=first, column=src.columns.get(col.name, col.name) if src else col.name,
                                 expected=TYPE_EXPECTATION[col.type])

@@ -145,7 +145,7 @@ def build_survival(con: duckdb.DuckDBPyConnection, progress: Progress = _noop) -
                           " AND table_name = 'case_durations'").fetchall()[0][0]
     if not present:  # a SQL folder without the case-progress marts
         return
-    progress("survival: Kaplan–Meier per team and entry year")
+    progress("Verbleib: Kaplan-Meier-Schätzung je Team und Zugangsjahr")
     cases = con.execute(
         "SELECT team_id, entry_year, duration_days, event_observed FROM marts.case_durations"
     ).df()

@@ -40,12 +40,12 @@ EXPORTS: dict[str, tuple[str, list[str]]] = {
 
 def open_readonly(db: Path) -> duckdb.DuckDBPyConnection:
     if not Path(db).is_file():
-        raise LoadError(str(db), "the database does not exist yet", expected="run 'steering load SOURCE_DIR' first")
+        raise LoadError(str(db), "die Datenbank gibt es noch nicht", expected="zuerst 'steering load QUELLORDNER'")
     try:
         return duckdb.connect(str(db), read_only=True)
     except duckdb.Error as exc:
-        raise LoadError(str(db), f"cannot be opened ({exc})",
-                        expected="a database written by 'steering load'") from None
+        raise LoadError(str(db), f"lässt sich nicht öffnen ({exc})",
+                        expected="eine von 'steering load' geschriebene Datenbank") from None
 
 
 def _safe_select(con: duckdb.DuckDBPyConnection, table: str, order: list[str]) -> str:
@@ -117,27 +117,29 @@ def export(what: str, db: Path, out: Path, team: str | None = None, *, settings:
     analyst's own work; such a file must not be passed on.
     """
     if what not in EXPORTS:
-        raise LoadError(what, "unknown export", expected=", ".join(sorted(EXPORTS)))
+        raise LoadError(what, "unbekannter Export", expected=", ".join(sorted(EXPORTS)))
     con = open_readonly(db)
     try:
         if what == "fixlist":
             from pipelines.publish import Snapshot, Viewer
 
             if not team:
-                raise LoadError("--team", "the fix list is per team", expected="--team TEAM_ID")
+                raise LoadError("--team", "die Korrekturliste gibt es je Team", expected="--team TEAM_ID")
             snapshot = Snapshot(con.cursor, (settings or load_settings()).privacy.min_cell_size)
             teams = frozenset(snapshot.teams()["team_id"]) | {"__unassigned__"}
             return snapshot.write_fix_list(Viewer.cli(teams), team, Path(out))
         if team:
-            raise LoadError("--team", f"only the fixlist export takes a team, not {what}")
+            raise LoadError("--team", f"nur der Export fixlist nimmt ein Team, nicht {what}")
         table, order = EXPORTS[what]
         exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main'"
                              " AND table_name = ?", [table]).fetchall()[0][0]
         if not exists:
-            raise LoadError(str(db), f"has no table {table} yet", expected="a database loaded by this version")
+            raise LoadError(str(db), f"hat noch keine Tabelle {table}",
+                            expected="eine mit dieser Version geladene Datenbank")
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         if fmt == "csv" and Path(out).suffix.lower() != ".csv":
-            raise LoadError(str(out), "unsupported export format", expected="a .csv file (or --format parquet)")
+            raise LoadError(str(out), "dieses Exportformat wird nicht unterstützt",
+                            expected="eine .csv-Datei (oder --format parquet)")
         table = _private_view(con, what, table, settings or load_settings(), suppress)
         query = _safe_select(con, table, order)
         if fmt == "parquet":
@@ -156,7 +158,8 @@ def _write_parquet(con: duckdb.DuckDBPyConnection, table: str, query: str, out: 
     months they need, with DuckDB, Spark or pandas, straight from the folder.
     """
     if out.exists() and any(out.iterdir()):
-        raise LoadError(str(out), "the target folder is not empty", expected="a new or empty folder for Parquet")
+        raise LoadError(str(out), "der Zielordner ist nicht leer",
+                        expected="einen neuen oder leeren Ordner für Parquet")
     out.mkdir(parents=True, exist_ok=True)
     columns = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
     if "month" in columns:

@@ -54,11 +54,11 @@ def read_fix_list(con: duckdb.DuckDBPyConnection, team_id: str) -> pd.DataFrame:
 
     teams = [r[0] for r in con.execute("SELECT team_id FROM core.team_list ORDER BY team_id").fetchall()]
     if team_id not in teams:
-        raise LoadError("--team", f"unknown team {team_id!r}", expected="one of " + ", ".join(teams))
+        raise LoadError("--team", f"unbekanntes Team {team_id!r}", expected="eines von " + ", ".join(teams))
     if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main'"
                        " AND table_name = 'fix_list'").fetchone()[0]:
-        raise LoadError("--db", "the database has no fix list yet",
-                        expected="a database loaded by this version ('steering load SOURCE_DIR')")
+        raise LoadError("--db", "die Datenbank hat noch keine Korrekturliste",
+                        expected="eine mit dieser Version geladene Datenbank ('steering load QUELLORDNER')")
     frame = con.execute(f"SELECT {', '.join(COLUMNS)} FROM fix_list WHERE ? = ? OR team_id = ?"
                         " ORDER BY rule_id, month DESC, team_id, table_name, record_id",
                         [team_id, ALL, team_id]).df()
@@ -507,8 +507,9 @@ class Snapshot:
                         " CASE WHEN action = 'row_rejected' AND column_name LIKE '%person_id%'"
                         "      THEN '(Personenkennung ausgeblendet)' ELSE raw_value END AS raw_value,"
                         " CASE WHEN action = 'row_rejected' AND column_name LIKE '%person_id%'"
-                        "      THEN regexp_replace(reason, '^duplicate key .*, first occurrence',"
-                        "                          'duplicate key, first occurrence') ELSE reason END AS reason,"
+                        # the id in a duplicate key's reason too (and in a Datenstand of an English version)
+                        "      THEN regexp_replace(reason, '^(doppelter Schlüssel|duplicate key) .*, "
+                        "(das erste Vorkommen|first occurrence)', '\\1, \\2') ELSE reason END AS reason,"
                         " action FROM load_rejects WHERE ? IS NULL OR run_id = ?"
                         " ORDER BY run_id DESC, table_name, line, column_name LIMIT ?", [run_id, run_id, limit])
 

@@ -580,7 +580,7 @@ def test_monthly_load_alerts_on_failure(site: Site) -> None:
         assert result.returncode != 0, result.stdout
         alert = alarms(site)
         assert alert.startswith("logger [-p] [user.err] [-t] [steering-monatslauf]"), alert
-        assert "Monatslauf des Steuerungsdashboards fehlgeschlagen" in alert and "required table" in alert
+        assert "Monatslauf des Steuerungsdashboards fehlgeschlagen" in alert and "die Pflichttabelle" in alert
         assert str(broken) in alert and "die Datenbank ist unverändert" in alert
         assert load_runs(site.db) == runs  # unchanged
         assert site.db.with_name(site.db.name + ".failed-loads.jsonl").is_file()
@@ -591,9 +591,9 @@ def test_monthly_load_alerts_on_failure(site: Site) -> None:
         alert = alarms(site)
         assert alert.startswith("mail [-s] [Steuerungsdashboard: Monatslauf fehlgeschlagen] "
                                 "[it-betrieb@jobcenter-musterstadt.example]"), alert
-        assert "required table" in alert
+        assert "die Pflichttabelle" in alert
         assert "steering load" not in result.stdout + result.stderr  # the job's output went to its log file
-        assert "required table" in site.path("/var/lib/steering/monatslauf.log").read_text(encoding="utf-8")
+        assert "die Pflichttabelle" in site.path("/var/lib/steering/monatslauf.log").read_text(encoding="utf-8")
     finally:
         broken.rmdir()
 
@@ -608,7 +608,7 @@ def test_monthly_load_alerts_on_failure(site: Site) -> None:
                             env=site.env(STEERING_REVIEWS_PATH=str(site.db)), timeout=120)
     assert "Monatslauf erfolgreich" in ok(result)
     alert = alarms(site)
-    assert "mit Warnungen" in alert and "reviews.path is the database itself" in alert
+    assert "mit Warnungen" in alert and "Warnung: reviews.path ist die Datenbank selbst" in alert
 
 
 # --- backups --------------------------------------------------------------------------------------------------

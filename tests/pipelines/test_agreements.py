@@ -69,7 +69,7 @@ def test_reload_keeps_agreements_and_backs_them_up(setup: tuple[Path, Path, Path
     for n in (2, 3):  # the fixture's load backed up nothing yet: there was no store
         result = run_cli("load", str(source), "--db", str(db))
         assert result.returncode == 0, result.stderr
-        assert "agreements backed up" in result.stderr
+        assert "Vereinbarungen gesichert nach" in result.stderr
         assert rows(store) == before
         assert len(backups(store)) == n - 1
     load_folder(source, db)

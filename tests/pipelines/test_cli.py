@@ -40,6 +40,20 @@ def test_load_sample_and_export_every_output(tmp_path: Path) -> None:
 def test_usage_errors_exit_2_without_traceback(tmp_path: Path) -> None:
     result = run_cli("load", str(tmp_path), "--as-of", "03.11.2026")
     assert result.returncode == 2
-    assert "is not a date as YYYY-MM-DD" in result.stderr and "Traceback" not in result.stderr
+    assert "--as-of: „03.11.2026“ ist kein Datum der Form JJJJ-MM-TT" in result.stderr
+    assert "steering load: Fehler: " in result.stderr and "Aufruf: steering load" in result.stderr
+    assert "Traceback" not in result.stderr
     result = run_cli("load", str(tmp_path / "nowhere"), "--db", str(tmp_path / "x.duckdb"))
-    assert result.returncode == 1 and "the source folder does not exist" in result.stderr
+    assert result.returncode == 1 and "den Quellordner gibt es nicht" in result.stderr
+    result = run_cli("export", "metrics", "--db", str(tmp_path / "x.duckdb"))
+    assert result.returncode == 2 and "fehlende Angabe(n): --out" in result.stderr
+    result = run_cli("sample", str(tmp_path / "s"), "--persons", "viele")
+    assert result.returncode == 2 and "--persons: 'viele' ist keine ganze Zahl" in result.stderr
+
+
+def test_help_is_german() -> None:
+    result = run_cli("load", "--help")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Aufruf: steering load")
+    assert "Optionen:" in result.stdout and "Datenstand JJJJ-MM-TT" in result.stdout
+    assert "diese Hilfe zeigen und beenden" in result.stdout

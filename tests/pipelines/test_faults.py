@@ -78,7 +78,7 @@ def test_full_disk_gives_a_clear_error_and_keeps_the_snapshot(tmp_path: Path, go
     result = subprocess.run([STEERING, "load", str(SAMPLE_DIR), "--db", str(db)], capture_output=True, text=True,
                             preexec_fn=_limit_file_size, timeout=300)
     assert result.returncode == 1, result.stderr
-    assert "database is unchanged" in result.stderr and "disk space" in result.stderr
+    assert "die Datenbank ist unverändert" in result.stderr and "Plattenplatz" in result.stderr
     assert "Traceback" not in result.stderr
     assert fingerprint(db) == good[1]
 
@@ -89,7 +89,7 @@ def test_unwritable_target_gives_a_clear_error(tmp_path: Path) -> None:
     result = subprocess.run([STEERING, "load", str(SAMPLE_DIR), "--db", str(blocker / "steering.duckdb")],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 1
-    assert "cannot be created" in result.stderr and "Traceback" not in result.stderr
+    assert "lässt sich nicht anlegen" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_low_memory_limit_spills_instead_of_crashing(tmp_path: Path, good: tuple) -> None:
@@ -112,7 +112,7 @@ def test_second_concurrent_load_is_refused(tmp_path: Path) -> None:
     finally:
         first.wait()
     assert first.returncode == 0
-    assert second.returncode == 1 and "another load into this database is running" in second.stderr
+    assert second.returncode == 1 and "in diese Datenbank wird gerade schon geladen" in second.stderr
 
 
 def test_reader_during_three_loads_sees_whole_snapshots(tmp_path: Path) -> None:

@@ -303,5 +303,5 @@ def test_a_database_from_before_the_mart_is_a_clear_error(hand_db, tmp_path):
     copy = shutil.copy(hand_db, tmp_path / "old.duckdb")
     with duckdb.connect(str(copy)) as con:
         con.execute("DROP TABLE fix_list")
-        with pytest.raises(LoadError, match="no fix list yet"):
+        with pytest.raises(LoadError, match="hat noch keine Korrekturliste"):
             fixlist_frame(con, "T1")

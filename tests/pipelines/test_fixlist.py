@@ -134,9 +134,9 @@ def test_blanked_value_shows_raw_value_and_reason(con):
 
 
 def test_unknown_team_and_format_are_clear_errors(con, tmp_path):
-    with pytest.raises(LoadError, match="unknown team 'T9'"):
+    with pytest.raises(LoadError, match="unbekanntes Team 'T9'"):
         fixlist_frame(con, "T9")
-    with pytest.raises(LoadError, match=r"\.csv or \.xlsx"):
+    with pytest.raises(LoadError, match=r"\.csv- oder \.xlsx-Datei"):
         write_fixlist(con, "T1", tmp_path / "list.pdf")
 
 

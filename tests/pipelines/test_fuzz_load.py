@@ -135,7 +135,7 @@ def test_a_mutated_export_loads_completely_or_fails_cleanly(base: tuple[Path, Pa
         load_folder(source, db)
     except LoadError as exc:
         message = str(exc)
-        assert any(name in message for name in (f"{t}.csv" for t in TABLES)) or "(all files)" in message, message
+        assert any(name in message for name in (f"{t}.csv" for t in TABLES)) or "(alle Dateien)" in message, message
         assert db.read_bytes() == before, message
     else:
         con = duckdb.connect(str(db), read_only=True)

@@ -53,7 +53,7 @@ def test_unknown_metric_stops_the_load_and_names_line_column_and_choices(tmp_pat
         load_folder(source, db, as_of=AS_OF)
     exc = err.value
     assert (exc.file, exc.line, exc.column) == ("targets.csv", 3, "metric_id")
-    assert "unknown metric 'integration'" in exc.problem and "line 4: 'ltb_stok'" in exc.problem
+    assert "unbekannte Kennzahl „integration“" in exc.problem and "Zeile 4: „ltb_stok“" in exc.problem
     for metric in ("integrations", "integration_rate_12m", "ltb_stock"):
         assert metric in exc.expected
     assert db.read_bytes() == before  # the old snapshot is untouched
@@ -68,14 +68,14 @@ def test_unknown_team_and_unassigned_are_refused(tmp_path):
         load_folder(source, tmp_path / "db.duckdb", as_of=AS_OF)
     exc = err.value
     assert (exc.line, exc.column) == (2, "team_id")
-    assert "'__unassigned__'" in exc.problem and "line 3: 'T9'" in exc.problem
+    assert "unbekanntes Team „__unassigned__“" in exc.problem and "Zeile 3: „T9“" in exc.problem
     assert exc.expected.endswith("__all__, T1, T2")
     assert not (tmp_path / "db.duckdb").exists()
 
 
 def test_year_typo_is_refused(tmp_path):
     source = write_canonical(tmp_path / "source", _targets([("24", "T1", "integrations", "1")]))
-    with pytest.raises(LoadError, match=r"line 2, column 'year': unknown year '24'"):
+    with pytest.raises(LoadError, match=r"Zeile 2, Spalte „year“: unbekanntes Jahr „24“"):
         load_folder(source, tmp_path / "db.duckdb", as_of=AS_OF)
 
 
@@ -92,8 +92,8 @@ def test_message_uses_the_files_header_and_mapping_labels(tmp_path):
     result = run_cli("load", str(source), "--db", str(tmp_path / "db.duckdb"), "--as-of", AS_OF.isoformat())
     assert result.returncode == 1
     text = " ".join(result.stderr.split())
-    assert "targets.csv, line 3, column 'Kennzahl (metric_id)': unknown metric 'Integrationsqoute'" in text
-    assert "mapping.yaml recodes: Anzahl Integrationen, Integrationsquote" in text
+    assert "targets.csv, Zeile 3, Spalte „Kennzahl (metric_id)“: unbekannte Kennzahl „Integrationsqoute“" in text
+    assert "die mapping.yaml umschlüsselt: Anzahl Integrationen, Integrationsquote" in text
     assert "Traceback" not in result.stderr
 
 
@@ -122,7 +122,7 @@ def test_template_lists_every_team_and_goal_metric_with_last_years_figures(tmp_p
     assert not capable & {"integration_progress_ytd", "ltb_change_yoy", "elb_stock"}
     assert {(r["team_id"], r["metric_id"]) for r in rows} == {(t, m) for t in ("__all__", "T1", "T2")
                                                               for m in capable}
-    assert len(rows) == 3 * len(capable) and f"{len(rows)} rows written" in result.stdout
+    assert len(rows) == 3 * len(capable) and f"{len(rows)} Zeilen nach {out} geschrieben" in result.stdout
     assert rows[0]["team_id"] == "__all__" and rows[0]["metric_id"] == "integration_rate_12m"  # official first
     assert {r["year"] for r in rows} == {"2024"} and {r["target_value"] for r in rows} == {""}
     t1 = {r["metric_id"]: r for r in rows if r["team_id"] == "T1"}

@@ -31,8 +31,8 @@ def test_an_implausible_spell_start_is_blanked_and_listed(tmp_path: Path, value:
     tables["benefit_spells"][0]["spell_start"] = value
     db = _load(tmp_path, tables)
     assert query(db, "SELECT line, raw_value, reason, action FROM load_rejects WHERE column_name = 'spell_start'") \
-        == [(2, value, "date outside the plausible range 1990-01-01 .. 2024-09-20 (setting load.date_ranges);"
-             " value left empty, row kept", "value_blanked")]
+        == [(2, value, "Datum außerhalb des plausiblen Bereichs 01.01.1990 bis 20.09.2024 (Einstellung "
+             "load.date_ranges); Wert leer gelassen, Zeile behalten", "value_blanked")]
     assert query(db, "SELECT spell_start FROM staging.benefit_spells WHERE spell_id = 'S1'") == [(None,)]
     # the calendar starts with the earliest plausible spell (S4 in January 2023), not in the year 1
     assert query(db, "SELECT min(month), count(DISTINCT month) FROM metric_values") == [(dt.date(2023, 1, 1), 8)]
@@ -77,8 +77,8 @@ def test_an_implausible_date_in_a_key_rejects_its_row(tmp_path: Path) -> None:
     db = _load(tmp_path, tables)
     assert query(db, "SELECT rows_read, rows_loaded, rows_rejected FROM load_run_tables"
                       " WHERE table_name = 'assignments'") == [(3, 2, 1)]
-    assert query(db, "SELECT line, action FROM load_rejects WHERE column_name = 'valid_from'") == [
-        (4, "row_rejected")]
+    assert query(db, "SELECT line, action, reason LIKE '%; Zeile nicht geladen' FROM load_rejects"
+                      " WHERE column_name = 'valid_from'") == [(4, "row_rejected", True)]
 
 
 def test_the_ranges_are_settings(tmp_path: Path) -> None:
@@ -90,7 +90,7 @@ def test_the_ranges_are_settings(tmp_path: Path) -> None:
     tables["benefit_spells"][0]["spell_start"] = "2004-12-31"
     tables["benefit_spells"][1]["spell_start"] = "2005-01-01"
     db = _load(tmp_path, tables, "--config", str(config))
-    assert query(db, "SELECT line, raw_value FROM load_rejects WHERE reason LIKE 'date outside%'") == [
+    assert query(db, "SELECT line, raw_value FROM load_rejects WHERE reason LIKE 'Datum außerhalb%'") == [
         (2, "2004-12-31")]
 
 

@@ -107,7 +107,7 @@ def test_a_file_outside_the_source_folder_is_refused_unread(tiny_source: Path, t
         (tiny_source / "mapping.yaml").write_text("tables:\n  contacts:\n    file: kontakte.csv\n",
                                                   encoding="utf-8")
     result = run_cli("load", str(tiny_source), "--db", str(db))
-    assert result.returncode == 1 and "outside the source folder" in result.stderr, result.stderr
+    assert result.returncode == 1 and "außerhalb des Quellordners" in result.stderr, result.stderr
     assert "TOP-SECRET" not in result.stdout + result.stderr
     assert db.read_bytes() == before
     for leftover in tmp_path.rglob("*.jsonl"):
@@ -144,5 +144,5 @@ def test_a_nul_byte_after_the_first_64_kb_stops_the_load_with_its_line(tiny_sour
     contacts.write_text(padding + lines[1].replace(lines[1].split(",")[0], "C\x00X", 1) + "\n", encoding="utf-8")
     result = run_cli("load", str(tiny_source), "--db", str(db))
     assert result.returncode == 1 and "NUL" in result.stderr, result.stderr
-    assert f"line {len(lines) + 70_000 + 1}" in result.stderr, result.stderr
+    assert f"Zeile {len(lines) + 70_000 + 1}:" in result.stderr, result.stderr
     assert db.read_bytes() == before

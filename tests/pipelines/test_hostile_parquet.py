@@ -90,7 +90,7 @@ def test_a_float_id_with_a_fraction_stops_the_load_with_its_line(tmp_path: Path)
     source = write_canonical(tmp_path / "source", _numeric_ids(), fmt="parquet")
     _replace(source / "persons.parquet", "person_id", pa.array([1000001.0, 1000002.0, 1000003.5, 1000004.0]))
     stderr, before, after = _failing_load(tmp_path, source)
-    assert "persons.parquet" in stderr and "line 4" in stderr and "person_id" in stderr and "DOUBLE" in stderr
+    assert "persons.parquet" in stderr and "Zeile 4" in stderr and "„person_id“" in stderr and "DOUBLE" in stderr
     assert after == before
 
 
@@ -98,7 +98,7 @@ def test_a_list_column_stops_the_load(tmp_path: Path) -> None:
     source = write_canonical(tmp_path / "source", tiny_job_center(), fmt="parquet")
     _replace(source / "teams.parquet", "unit", pa.array([["Ü25"], ["U25"]]))
     stderr, before, after = _failing_load(tmp_path, source)
-    assert "teams.parquet" in stderr and "'unit'" in stderr and "VARCHAR[]" in stderr
+    assert "teams.parquet" in stderr and "„unit“" in stderr and "VARCHAR[]" in stderr
     assert after == before
 
 
@@ -114,7 +114,7 @@ def test_a_column_whose_every_value_is_rejected_stops_the_load(tmp_path: Path) -
     before = db.read_bytes()
     result = run_cli("load", str(source), "--db", str(db))
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert "contacts.csv, line 2, column 'contact_date'" in result.stderr
+    assert "contacts.csv, Zeile 2, Spalte „contact_date“" in result.stderr
     assert "/" not in result.stderr.split("contact_date", 1)[1]  # no value of the file is quoted
     assert db.read_bytes() == before
 

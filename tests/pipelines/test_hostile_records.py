@@ -98,5 +98,5 @@ def test_readers_that_disagree_stop_the_load_with_the_line(tmp_path: Path) -> No
         assert sum(1 for row in csv.reader(fh) if row) - 1 == 52  # Python reads two records from the one line
     result = run_cli("load", str(source), "--db", str(db))
     assert result.returncode == 1, result.stdout
-    assert "contacts.csv" in result.stderr and "line 22" in result.stderr and "Traceback" not in result.stderr
+    assert "contacts.csv" in result.stderr and "Zeile 22" in result.stderr and "Traceback" not in result.stderr
     assert db.read_bytes() == before

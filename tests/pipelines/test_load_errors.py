@@ -56,67 +56,69 @@ def expect_clean_failure(source: Path, db: Path, before: dict, *needles: str) ->
 def test_missing_required_file(broken: tuple) -> None:
     source, db, before = broken
     (source / "contacts.csv").unlink()
-    expect_clean_failure(source, db, before, "contacts.csv", "required table contacts is missing", "expected")
+    expect_clean_failure(source, db, before, "contacts.csv", "die Pflichttabelle contacts fehlt", "erwartet: ")
 
 
 def test_missing_required_column(broken: tuple) -> None:
     source, db, before = broken
     path = source / "persons.csv"
     path.write_text(path.read_text().replace("birth_date", "geburtstag"), encoding="utf-8")
-    expect_clean_failure(source, db, before, "persons.csv", "line 1", "column 'birth_date'", "expected the columns")
+    expect_clean_failure(source, db, before, "persons.csv", "Zeile 1", "Spalte „birth_date“",
+                         "erwartet: die Spalten")
 
 
 def test_undecodable_bytes(broken: tuple) -> None:
     source, db, before = broken
     path = source / "teams.csv"
     path.write_bytes(path.read_bytes() + b"T3,Team \x81 Ost,U25\n")  # 0x81: neither UTF-8 nor cp1252
-    expect_clean_failure(source, db, before, "teams.csv", "line 4", "byte 0x81",
-                         "expected text in UTF-8 or Windows-1252")
+    expect_clean_failure(source, db, before, "teams.csv", "Zeile 4", "Byte 0x81",
+                         "erwartet: Text in UTF-8 oder Windows-1252")
 
 
 def test_zero_byte_file(broken: tuple) -> None:
     source, db, before = broken
     (source / "measures.csv").write_bytes(b"")
-    expect_clean_failure(source, db, before, "measures.csv", "empty (0 bytes)", "expected at least the header")
+    expect_clean_failure(source, db, before, "measures.csv", "leer (0 Bytes)",
+                         "erwartet: mindestens die Kopfzeile")
 
 
 def test_binary_file_is_not_a_table(broken: tuple) -> None:
     source, db, before = broken
     (source / "contacts.csv").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
-    expect_clean_failure(source, db, before, "contacts.csv", "binary data", "expected a CSV text export")
+    expect_clean_failure(source, db, before, "contacts.csv", "Binärdaten", "erwartet: einen CSV-Textexport")
 
 
 def test_prose_is_not_a_table(broken: tuple) -> None:
     source, db, before = broken
     (source / "contacts.csv").write_text("Dies ist ein Brief und keine Tabelle\nMit freundlichen Grüßen\n")
-    expect_clean_failure(source, db, before, "contacts.csv", "does not look like a table", "line 1")
+    expect_clean_failure(source, db, before, "contacts.csv", "nicht nach einer Tabelle aus", "Zeile 1")
 
 
 def test_ragged_row(broken: tuple) -> None:
     source, db, before = broken
     with (source / "contacts.csv").open("a", encoding="utf-8") as fh:
         fh.write("C9,P1,2023-02-01\n")
-    expect_clean_failure(source, db, before, "contacts.csv", "line 5", "3 fields but the header has 5")
+    expect_clean_failure(source, db, before, "contacts.csv", "Zeile 5", "3 Felder, die Kopfzeile aber 5")
 
 
 def test_unreadable_path(broken: tuple) -> None:
     source, db, before = broken
     (source / "integrations.csv").unlink()
     (source / "integrations.csv").mkdir()  # a folder where a file should be
-    expect_clean_failure(source, db, before, "integrations", "required table integrations is missing")
+    expect_clean_failure(source, db, before, "integrations", "die Pflichttabelle integrations fehlt")
 
 
 def test_broken_xlsx(broken: tuple) -> None:
     source, db, before = broken
     (source / "measures.csv").unlink()
     (source / "measures.xlsx").write_bytes(b"this is not a zip archive")
-    expect_clean_failure(source, db, before, "measures.xlsx", "not an Excel workbook")
+    expect_clean_failure(source, db, before, "measures.xlsx", "keine Excel-Arbeitsmappe")
 
 
 def test_mapping_cannot_escape_the_source_folder(broken: tuple) -> None:
     source, db, before = broken
     (source / "mapping.yaml").write_text("tables:\n  persons:\n    file: ../../etc/passwd\n", encoding="utf-8")
-    expect_clean_failure(source, db, before, "mapping.yaml", "plain file name")
+    expect_clean_failure(source, db, before, "mapping.yaml", "schlichter Dateiname")
 
 
 def test_header_only_file_is_a_valid_empty_table(tmp_path: Path) -> None:
@@ -131,7 +133,7 @@ def test_header_only_file_is_a_valid_empty_table(tmp_path: Path) -> None:
 def test_refuses_to_overwrite_a_foreign_file(tmp_path: Path) -> None:
     db = tmp_path / "notes.duckdb"
     db.write_text("my precious notes")
-    with pytest.raises(LoadError, match="refusing to overwrite"):
+    with pytest.raises(LoadError, match="wird nicht überschrieben"):
         load_folder(write_canonical(tmp_path / "src", tiny_job_center()), db)
     assert db.read_text() == "my precious notes"
 
@@ -142,5 +144,5 @@ def test_cli_reports_error_without_traceback(broken: tuple) -> None:
     result = run_cli("load", str(source), "--db", str(db))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr + result.stdout
-    assert "assignments.csv" in result.stderr and "database is unchanged" in result.stderr
+    assert "assignments.csv" in result.stderr and "die Datenbank ist unverändert" in result.stderr
     assert snapshot(db) == before

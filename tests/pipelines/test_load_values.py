@@ -49,6 +49,11 @@ def test_bad_values_are_blanked_and_recorded(messy: tuple) -> None:
     assert rejects == [("persons", 3, "birth_date", "31.02.2024", "P2"),
                        ("persons", 4, "single_parent", "vielleicht", "P3"),
                        ("targets", 2, "target_value", "zwölf", "2023|__all__|integrations")]
+    reasons = rows(db, "SELECT column_name, reason FROM load_rejects WHERE action = 'value_blanked' ORDER BY line")
+    assert dict(reasons) == {
+        "birth_date": "kein Datum (JJJJ-MM-TT oder TT.MM.JJJJ); Wert leer gelassen, Zeile behalten",
+        "single_parent": "kein Ja/Nein-Wert (true/false, 1/0, ja/nein, j/n, x); Wert leer gelassen, Zeile behalten",
+        "target_value": "keine Zahl (mit Dezimalkomma oder -punkt); Wert leer gelassen, Zeile behalten"}
 
 
 def test_duplicate_and_empty_keys_are_rejected_first_occurrence_wins(messy: tuple) -> None:
@@ -56,8 +61,25 @@ def test_duplicate_and_empty_keys_are_rejected_first_occurrence_wins(messy: tupl
     assert rows(db, "SELECT sex FROM staging.persons WHERE person_id = 'P1'") == [("m",)]
     rejected = rows(db, "SELECT line, reason FROM load_rejects WHERE action = 'row_rejected' ORDER BY line")
     assert [r[0] for r in rejected] == [6, 7]
-    assert "duplicate key P1, first occurrence on line 2" in rejected[0][1]
-    assert "key (person_id) is empty" in rejected[1][1]
+    assert rejected[0][1] == "doppelter Schlüssel P1, das erste Vorkommen in Zeile 2 wurde geladen; diese Zeile " \
+                             "nicht geladen"
+    assert rejected[1][1] == "der Schlüssel (person_id) ist leer oder nicht lesbar; Zeile nicht geladen"
+
+
+def test_the_pipeline_page_does_not_show_a_rejected_persons_id(messy: tuple) -> None:
+    """The read side hides a rejected row's person id in the raw value and in the reason; file and line stay."""
+    from pipelines.publish import Snapshot, Viewer
+
+    db, _ = messy
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rejects = Snapshot(con.cursor, 5).load_rejects(Viewer("analyst", frozenset()))
+    finally:
+        con.close()
+    duplicate = rejects[(rejects["action"] == "row_rejected") & (rejects["line"] == 6)].iloc[0]
+    assert (duplicate["file_name"], duplicate["raw_value"]) == ("persons.csv", "(Personenkennung ausgeblendet)")
+    assert duplicate["reason"] == "doppelter Schlüssel, das erste Vorkommen in Zeile 2 wurde geladen; diese Zeile " \
+                                  "nicht geladen"
 
 
 def test_unknown_codes_are_kept(messy: tuple) -> None:
@@ -122,14 +144,14 @@ def test_cli_load_and_export(tmp_path: Path) -> None:
     db = tmp_path / "x.duckdb"
     result = run_cli("load", str(source), "--db", str(db))
     assert result.returncode == 0, result.stderr
-    assert "rows read" in result.stdout and "teams.csv" in result.stderr
+    assert "Zeilen gelesen = " in result.stdout and "teams.csv" in result.stderr
     out = tmp_path / "metrics.csv"
     result = run_cli("export", "metrics", "--db", str(db), "--out", str(out))
     assert result.returncode == 0, result.stderr
     header = out.read_text(encoding="utf-8").splitlines()[0]
     assert header == "team_id,month,metric_id,value,numerator,denominator"
     result = run_cli("export", "goals", "--db", str(tmp_path / "missing.duckdb"), "--out", str(out))
-    assert result.returncode == 1 and "does not exist yet" in result.stderr
+    assert result.returncode == 1 and "die Datenbank gibt es noch nicht" in result.stderr
 
 
 def test_date_and_time_spellings(tmp_path: Path) -> None:

@@ -56,13 +56,13 @@ def test_event_log_export_refuses_without_a_key(sample_db: Path, tmp_path: Path,
     out = tmp_path / "events.csv"
     result = run_cli("export", "events", "--db", str(sample_db), "--out", str(out))
     assert result.returncode == 1
-    assert "no key for the pseudonyms" in result.stderr and "Traceback" not in result.stderr
+    assert "kein Schlüssel für die Pseudonyme" in result.stderr and "Traceback" not in result.stderr
     assert not out.exists()
     short = tmp_path / "short.key"
     short.write_text("abc\n", encoding="utf-8")
     monkeypatch.setenv("STEERING_PRIVACY_PSEUDONYM_KEY_FILE", str(short))
     result = run_cli("export", "events", "--db", str(sample_db), "--out", str(out))
-    assert result.returncode == 1 and "too short" in result.stderr
+    assert result.returncode == 1 and "ist zu kurz (3 Bytes)" in result.stderr
 
 
 def test_event_log_carries_keyed_pseudonyms_only(sample_db: Path, tmp_path: Path,
@@ -108,9 +108,9 @@ def test_metrics_export_suppresses_small_cells(tmp_path: Path) -> None:
     out, raw = tmp_path / "metrics.csv", tmp_path / "raw.csv"
     result = run_cli("export", "metrics", "--db", str(db), "--out", str(out))
     assert result.returncode == 0, result.stderr
-    assert "fewer than 5 persons are left empty" in result.stdout
+    assert "weniger als 5 Personen bleiben leer" in result.stdout
     result = run_cli("export", "metrics", "--db", str(db), "--out", str(raw), "--no-suppression")
-    assert result.returncode == 0 and "NOT suppressed" in result.stderr
+    assert result.returncode == 0 and "NICHT ausgeblendet" in result.stderr
     shown, full = read(out), read(raw)
     assert [list(r) for r in shown[:1]] == [list(r) for r in full[:1]]  # the contract's columns, unchanged
     assert len(shown) == len(full)
