@@ -21,6 +21,11 @@ def _int(v: object) -> str:
     return format_number(v, 0)
 
 
+def _line(v: object) -> str:
+    """A line number as the file's editor shows it: no thousands separator ("11713", never "11.713")."""
+    return "" if v is None or pd.isna(v) else str(int(v))
+
+
 def _joined(columns: object) -> str:
     """Dropped columns, stored as a JSON list (text) or a list."""
     if isinstance(columns, str):
@@ -96,7 +101,7 @@ def render() -> None:
             st.caption(f"Die ersten {_int(len(rejects))} von {_int(total)}; alle mit "
                        "`steering export rejects --out rejects.csv`.")
         st.dataframe(pd.DataFrame({
-            "Tabelle": rejects["table_name"], "Datei": rejects["file_name"], "Zeile": rejects["line"].map(_int),
+            "Tabelle": rejects["table_name"], "Datei": rejects["file_name"], "Zeile": rejects["line"].map(_line),
             "Spalte": rejects["column_name"].fillna("–"), "Rohwert": rejects["raw_value"].fillna(""),
             "Grund": rejects["reason"], "Folge": rejects["action"].map(lambda a: ACTION.get(a, a)),
         }), hide_index=True, width="stretch")

@@ -448,6 +448,24 @@ def test_pipeline_history_rows_and_catalogues(env: Path) -> None:
     assert "höher ist besser" in set(catalog["Richtung"])
 
 
+def test_reject_lines_are_printed_without_separators(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """(issue 16) A line number reads as in the file's editor: "1500", never "1.500"."""
+    from pipelines.load import load_folder
+    from tests.conftest import tiny_job_center, write_canonical
+
+    tables = tiny_job_center()
+    tables["contacts"] += [dict(tables["contacts"][0], contact_id=f"X{i}") for i in range(1500)]
+    tables["contacts"][-1]["contact_date"] = "kein Datum"
+    db = tmp_path / "lines.duckdb"
+    load_folder(write_canonical(tmp_path / "src", tables), db)
+    line = sql(db, "SELECT line FROM load_rejects WHERE raw_value = 'kein Datum'")[0][0]
+    assert line > 1000
+    monkeypatch.setenv("STEERING_DATABASE_PATH", str(db))
+    at = app("pipeline")
+    frame = next(d.value for d in at.dataframe if "Zeile" in d.value.columns)
+    assert str(line) in list(frame["Zeile"])
+
+
 def test_every_page_renders_without_error(env: Path) -> None:
     for page in ("overview", "team", "data_quality", "goals", "pipeline"):
         at = app(page)
