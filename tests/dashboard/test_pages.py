@@ -22,6 +22,7 @@ from streamlit.proto.Metric_pb2 import Metric
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
+from tests.conftest import query as sql
 from tests.dashboard.demo_center import build_database
 
 APP = str(ROOT / "dashboard" / "app.py")
@@ -39,14 +40,6 @@ def env(db: Path) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("STEERING_DATABASE_PATH", str(db))
         yield db
-
-
-def sql(db: Path, query: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(query, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def app(page: str | None = None, **params: str) -> AppTest:

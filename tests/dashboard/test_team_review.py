@@ -18,6 +18,7 @@ from pipelines import agreements
 from pipelines.publish import Snapshot, Viewer
 from pipelines.review import gather, pick, score_metrics
 from tests.conftest import ROOT, run_cli
+from tests.conftest import query as sql
 from tests.dashboard.demo_center import build_database
 
 APP = str(ROOT / "dashboard" / "app.py")
@@ -35,14 +36,6 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         mp.delenv("STEERING_REVIEWS_PATH", raising=False)
         mp.delenv("STEERING_CONFIG", raising=False)
         yield path
-
-
-def sql(db: Path, query: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(query, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def german(value: float, decimals: int) -> str:
