@@ -7,6 +7,7 @@ metrics:
     label_de: Bestand erwerbsfähiger Leistungsberechtigter (eLb)
     label_en: Stock of employable benefit recipients
     unit: count
+    count_noun_de: Personen
     direction: neutral
     theme_de: Bestand und Bewegung
     display_order: 10

@@ -7,6 +7,7 @@ metrics:
     label_de: Zugänge (neue eLb-Leistungszeiträume)
     label_en: Entries (new employable benefit spells)
     unit: count
+    count_noun_de: Zugänge
     direction: neutral
     theme_de: Bestand und Bewegung
     display_order: 20

@@ -7,6 +7,7 @@ metrics:
     label_de: Abgänge (beendete eLb-Leistungszeiträume)
     label_en: Exits (ended employable benefit spells)
     unit: count
+    count_noun_de: Abgänge
     direction: neutral
     theme_de: Bestand und Bewegung
     display_order: 30

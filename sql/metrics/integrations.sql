@@ -7,6 +7,7 @@ metrics:
     label_de: Integrationen
     label_en: Integrations into work or training
     unit: count
+    count_noun_de: Integrationen
     direction: higher_better
     theme_de: Bestand und Bewegung
     display_order: 40

@@ -7,6 +7,7 @@ metrics:
     label_de: Bestand Langzeitleistungsbeziehende (LZB)
     label_en: Stock of long-term benefit recipients
     unit: count
+    count_noun_de: Personen
     direction: lower_better
     theme_de: SGB-II-Kennzahlen
     display_order: 90

@@ -75,7 +75,7 @@ def test_columns_and_types(con):
     assert [c for c, _ in described] == [
         "metric_id", "label_de", "label_en", "unit", "direction", "definition_de", "theme_de", "display_order",
         "key_figure", "team_table", "goal_kind", "goal_capable", "tracked_metric_id", "signed", "protected_by",
-        "protect", "ready_after"]
+        "protect", "ready_after", "count_noun_de"]
     frame = con.execute("SELECT * FROM metric_catalog").df()
     assert not frame.isna().any().any()  # every metric states every fact (or gets its default)
 
