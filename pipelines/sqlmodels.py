@@ -73,6 +73,7 @@ METRIC_KEYS: dict[str, tuple[str, ...] | type] = {
     "ready_after": str,        # when month M's value can exist: "14d" = d(M) + 14 days, "3m" = end of M + 3 months
     "count_noun_de": str,      # what a count counts, for whole sentences ("26 Personen, 2 weniger als …")
 }
+OPTIONAL_TEXT = {"count_noun_de"}  # may stay empty (only a count needs a noun)
 PROTECT_SIDE_KEYS = {"atom": str, "window": int, "lag": int, "since": ("january", "december"), "minus_lag": int,
                      "mean": bool}
 
@@ -162,13 +163,15 @@ def _metric_sheet(path: Path, sheet: object) -> dict[str, Any]:
         elif expected is int:
             ok, wanted = isinstance(value, int) and not isinstance(value, bool) and value > 0, "a positive integer"
         else:
-            ok, wanted = isinstance(value, str) and bool(value.strip()), "a non-empty text"
+            ok, wanted = isinstance(value, str) and (bool(value.strip()) or key in OPTIONAL_TEXT), "a non-empty text"
         if not ok:
             raise SqlModelError(f"{where}: '{key}' must be {wanted}, not {value!r}")
     if sheet["protected_by"] == "count" and sheet["unit"] != "count":
         raise SqlModelError(f"{where}: 'protected_by: count' needs 'unit: count' (the value itself counts persons)")
     if sheet["protected_by"] == "denominator" and sheet["unit"] == "count":
         raise SqlModelError(f"{where}: a count has no denominator; use 'protected_by: count'")
+    if sheet["unit"] == "count" and not sheet["count_noun_de"].strip():
+        raise SqlModelError(f"{where}: a count needs 'count_noun_de' (what it counts, e.g. Personen)")
     _check_protect(where, sheet["protect"])
     sheet["definition_de"] = sheet["definition_de"].strip()
     return sheet

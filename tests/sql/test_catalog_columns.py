@@ -169,7 +169,8 @@ def test_a_complete_header_parses_with_the_goal_defaults(tmp_path):
     assert sheet["ready_after"] == "0d"  # a value exists with its month unless the header says otherwise
     neutral = parse_file(metric_file(tmp_path, [{**GOOD, "direction": "neutral"}]), "metrics").meta["metrics"][0]
     assert neutral["goal_capable"] is False  # neither cumulative nor directed
-    summed = {**GOOD, "direction": "neutral", "unit": "count", "goal_kind": "cumulative", "protected_by": "count"}
+    summed = {**GOOD, "direction": "neutral", "unit": "count", "goal_kind": "cumulative", "protected_by": "count",
+              "count_noun_de": "Personen"}
     assert parse_file(metric_file(tmp_path, [summed]), "metrics").meta["metrics"][0]["goal_capable"] is True
 
 
@@ -190,6 +191,7 @@ def test_a_complete_header_parses_with_the_goal_defaults(tmp_path):
     ({"key_figures": True}, "unknown key(s) key_figures"),
     ({"protected_by": "count"}, "'protected_by: count' needs 'unit: count'"),
     ({"unit": "count"}, "a count has no denominator"),
+    ({"unit": "count", "protected_by": "count"}, "a count needs 'count_noun_de'"),
     ({"ready_after": "two weeks"}, "'ready_after' must be a number of days or months like 14d or 3m"),
 ])
 def test_a_missing_or_invalid_key_is_a_clear_error(tmp_path, change, message):
