@@ -205,6 +205,11 @@ def fix_list_file(key: Key, team_id: str, suffix: str) -> bytes:
         return out.read_bytes()
 
 
+def todo(key: Key, team_id: str) -> tuple[pd.DataFrame, int | None]:
+    """Open data-quality findings per rule and their total (the fix list where the viewer may see it)."""
+    return snapshot(key).todo(viewer(), team_id)
+
+
 def goal_status(key: Key) -> pd.DataFrame | None:
     return snapshot(key).goal_status(viewer())
 

@@ -179,3 +179,13 @@ def current_filters() -> Filters | None:
 def no_metrics_yet() -> None:
     st.info("Für diesen Datenstand sind noch keine Kennzahlen berechnet. Nach dem nächsten "
             "`steering load` erscheinen sie hier.")
+
+
+def focus_box(lines: list[str]) -> None:
+    """„Worauf es diesen Monat ankommt“ (``pipelines.report.focus``): a bordered box at the top of a page."""
+    from pipelines.report.focus import NOTHING, TITLE
+    from pipelines.report.formats import inline
+
+    with st.container(border=True):
+        st.markdown(f"**{TITLE}**")
+        st.markdown("\n".join(f"- {inline(line)}" for line in lines) if lines else NOTHING)

@@ -12,8 +12,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data
-from dashboard.widgets import PARAMS, current_filters, no_metrics_yet, team_label, url_radio
+from dashboard.widgets import PARAMS, current_filters, focus_box, no_metrics_yet, team_label, url_radio
 from pipelines.report import charts
+from pipelines.report.focus import focus_lines
 from pipelines.report.formats import (
     EMPTY_LEGEND,
     HIDDEN_MARK,
@@ -28,6 +29,7 @@ from pipelines.report.formats import (
     month_short,
     ready_on,
 )
+from pipelines.review import pick, score_metrics
 
 SPARK_MONTHS = 24
 
@@ -60,6 +62,10 @@ def render() -> None:
     metrics = flagged(catalog, "key_figure")
     goals = data.goal_status(key)
     as_of = data.as_of(key)
+    well, watch = pick(score_metrics(center, catalog, month))
+    todo, open_findings = data.todo(key, data.ALL)
+    focus_box(focus_lines(goals=goals, catalog=catalog, team_id=data.ALL, month=month, well=well, watch=watch,
+                          todo=todo, open_findings=open_findings, teams=filters.team_ids))
     # three tiles a row at 1400 px, each titled by a wrapping line of its own: st.metric cuts its label to one
     # line ("Integrationsquote (12 Mon…", "Abdeckung mit aktuellem Kooperations…")
     per_row = 3

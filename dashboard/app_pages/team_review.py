@@ -20,9 +20,10 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.auth import session_user
-from dashboard.widgets import PARAMS, current_filters, no_metrics_yet, team_label, url_toggle
+from dashboard.widgets import PARAMS, current_filters, focus_box, no_metrics_yet, team_label, url_toggle
 from pipelines import agreements
 from pipelines.publish import explanation
+from pipelines.report.focus import focus_lines
 from pipelines.report.formats import inline, month_label
 from pipelines.report.review_html import (
     INTRO,
@@ -121,6 +122,9 @@ def render() -> None:
     others = tuple(t for t in filters.team_ids if t != filters.team_id) if compare and all_teams else ()
     review = data.team_review(key, filters.team_id, filters.month, compare, others)
     review = attach_agreements(review, store())
+    focus_box(focus_lines(goals=review.goals, catalog=review.catalog, team_id=review.team_id, month=review.month,
+                          well=review.went_well, watch=review.watch, todo=review.todo,
+                          open_findings=review.open_findings))
 
     st.subheader("Was gut lief")
     if review.went_well:
