@@ -54,6 +54,13 @@ MAX_POINTS = 3
 TODO_RULES = 5
 HISTORY = 24
 
+# The printed page (A4). Chromium lays the HTML out at its window width before it prints, and plotly draws each
+# chart at the width it finds then: a window as wide as the printed column keeps the charts at 1:1 instead of
+# Chromium shrinking the whole page to fit a wider chart (small type and a third of page 1 left empty).
+PAGE_MM = (210, 297)
+PAGE_MARGIN_MM = (14, 12, 16, 12)  # top, right, bottom, left; the bottom one holds the page number
+PRINT_WIDTH_PX = round((PAGE_MM[0] - PAGE_MARGIN_MM[1] - PAGE_MARGIN_MM[3]) * 96 / 25.4)
+
 
 @dataclass
 class Point:
@@ -265,7 +272,11 @@ def chromium() -> str:
 
 
 def html_to_pdf(html: str, out: Path, timeout: int = 120) -> Path:
-    """Print self-contained HTML to PDF with headless Chromium (``--print-to-pdf``); nothing is fetched."""
+    """Print self-contained HTML to PDF with headless Chromium (``--print-to-pdf``); nothing is fetched.
+
+    The window is as wide as the printed column (``PRINT_WIDTH_PX``) so the charts are drawn at the width they
+    are printed at. Chromium's own header and footer stay off: the page numbers come from the HTML's
+    ``@page`` margin boxes (German, with the team and month)."""
     exe = chromium()
     out = Path(out).resolve()
     with tempfile.TemporaryDirectory(prefix="steering-pdf-") as tmp:
@@ -275,6 +286,7 @@ def html_to_pdf(html: str, out: Path, timeout: int = 120) -> Path:
         cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
                "--disable-background-networking", "--disable-component-update", "--disable-sync",
                f"--user-data-dir={Path(tmp) / 'profile'}", "--no-pdf-header-footer",
+               f"--window-size={PRINT_WIDTH_PX},1000",
                "--run-all-compositor-stages-before-draw", "--virtual-time-budget=20000",
                f"--print-to-pdf={target}", page.as_uri()]
         try:

@@ -165,12 +165,14 @@ def target_line(goals: pd.DataFrame | None, catalog: pd.DataFrame, metric_id: st
 
 def metric_trend(team: pd.DataFrame, center: pd.DataFrame | None, *, title: str, unit: str | None,
                  team_name: str, y_range: tuple[float, float] | None = None,
-                 target: tuple[pd.DataFrame, str] | None = None) -> go.Figure:
+                 target: tuple[pd.DataFrame, str] | None = None, label_gap: int | None = None) -> go.Figure:
     """A metric of one team over time, against its own previous year and against the job center.
 
     ``team`` and ``center`` come from :func:`trend_frame`. For counts the job center has a small panel of
     its own below (a team's count and the job center's are of different size; a second y-axis over the
     same plot made both read wrong), for rates and shares it is a line on the same axis.
+    ``label_gap``: pixels between the axes and their tick labels (the team review): by default the y axis'
+    lowest label (the 0) reaches down into the row of month labels and meets the first of them in the corner.
     """
     counts = unit == "count" and center is not None and not center.empty
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.72, 0.28], vertical_spacing=0.08) \
@@ -214,6 +216,9 @@ def metric_trend(team: pd.DataFrame, center: pd.DataFrame | None, *, title: str,
     bottom = {"row": 2, "col": 1} if counts else {}
     month_axis(fig, team["month"], **bottom)
     fig.update_xaxes(title_text="Monat", **bottom)
+    if label_gap is not None:
+        fig.update_xaxes(ticklabelstandoff=label_gap)
+        fig.update_yaxes(ticklabelstandoff=label_gap)
     if unit == "count":
         fig.update_yaxes(tickformat=",.0f", **main)
         top = pd.concat([team["value"], team["prev_value"]]).max()

@@ -28,7 +28,7 @@ from pipelines.report.formats import (
     goal_actual_label,
     month_label,
 )
-from pipelines.review import TODO_RULES, Point, Review
+from pipelines.review import PAGE_MARGIN_MM, TODO_RULES, Point, Review
 
 INTRO = ("Ein Blick auf den Monat – zuerst auf das, was gelungen ist. Verglichen wird das Team mit sich selbst: "
          "mit demselben Monat des Vorjahres. Genannt wird eine Veränderung nur, wenn sie größer ist, als es bei "
@@ -158,34 +158,70 @@ def agreements_table(frame: pd.DataFrame | None) -> pd.DataFrame:
     })[columns]
 
 
+LABEL_GAP = 8  # px between the axes and their tick labels: the y axis' 0 stays clear of the first month label
+
+
+def chart_detail(review: Review) -> str:
+    """What a point's chart draws, the second line of its title (or its caption in the file)."""
+    return "Team, Vorjahr und Jobcenter" if review.compare else "Team und Vorjahr"
+
+
 def point_chart(review: Review, point: Point):
     """The point's metric over 24 months: the team, its previous year, and the job center when compared."""
     team = charts.trend_frame(review.team_values[review.team_values["metric_id"] == point.metric_id],
                               review.month, 24)
     center = (charts.trend_frame(review.center_values[review.center_values["metric_id"] == point.metric_id],
                                  review.month, 24) if review.compare else None)
-    title = charts.two_line_title(point.label, "Team, Vorjahr und Jobcenter" if review.compare else "Team und Vorjahr")
-    return charts.metric_trend(team, center, title=title, unit=point.unit, team_name=review.team_name)
+    title = charts.two_line_title(point.label, chart_detail(review))
+    return charts.metric_trend(team, center, title=title, unit=point.unit, team_name=review.team_name,
+                               label_gap=LABEL_GAP)
 
 
 # --- HTML -----------------------------------------------------------------------------------------------------
 
-CSS = """
-@page { size: A4; margin: 14mm 12mm; }
-body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; color: #23313d; margin: 24px auto;
-       max-width: 980px; line-height: 1.45; font-size: 14px; }
-h1 { font-size: 24px; margin: 0 0 4px; color: #34627F; }
-h2 { font-size: 18px; margin: 26px 0 8px; color: #34627F; border-bottom: 1px solid #d5dde3; padding-bottom: 3px; }
-h3 { font-size: 15px; margin: 16px 0 6px; }
-.sub { color: #5E6B78; margin: 0 0 14px; }
-.note { color: #5E6B78; font-size: 12px; }
-ul.good li { margin: 4px 0; } ul.watch li { margin: 4px 0; }
-table { border-collapse: collapse; width: 100%; margin: 6px 0 10px; font-size: 12.5px; }
-th, td { border: 1px solid #d5dde3; padding: 4px 6px; text-align: left; vertical-align: top; }
-th { background: #eef3f6; }
-.chart { page-break-inside: avoid; break-inside: avoid; margin: 6px 0 12px; }
-section { page-break-inside: auto; }
+# Printing (steering review … .pdf, the page's PDF button): no forced page breaks anywhere, so the text flows and
+# page 1 fills up; a chart with its caption, a table row, a list item never split; a heading never last on a page.
+# Each chart is at most about a quarter of the printed page high, so the gap a chart that no longer fits leaves
+# at the bottom of a page stays small.
+CSS = f"""
+@page {{ size: A4; margin: {' '.join(f'{m}mm' for m in PAGE_MARGIN_MM)}; }}
+body {{ font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; color: #23313d; margin: 24px auto;
+       max-width: 980px; line-height: 1.45; font-size: 14px; }}
+h1 {{ font-size: 24px; line-height: 1.2; margin: 0 0 4px; color: #34627F; }}
+h2 {{ font-size: 18px; margin: 18px 0 8px; color: #34627F; border-bottom: 1px solid #d5dde3; padding-bottom: 3px; }}
+h3 {{ font-size: 15px; margin: 14px 0 6px; }}
+h1, h2, h3 {{ break-after: avoid; page-break-after: avoid; break-inside: avoid; }}
+.sub {{ color: #5E6B78; margin: 0 0 10px; }}
+.note {{ color: #5E6B78; font-size: 12px; break-inside: avoid; }}
+p.closing {{ break-before: avoid; }}  /* never a page of its own */
+ul.good li {{ margin: 4px 0; }} ul.watch li {{ margin: 4px 0; }}
+li, tr {{ break-inside: avoid; page-break-inside: avoid; }}
+table {{ border-collapse: collapse; width: 100%; margin: 6px 0 10px; font-size: 12.5px; }}
+thead {{ display: table-header-group; }}
+th, td {{ border: 1px solid #d5dde3; padding: 4px 6px; text-align: left; vertical-align: top; }}
+th {{ background: #eef3f6; }}
+figure.chart {{ break-inside: avoid; page-break-inside: avoid; margin: 4px 0 8px; }}
+figure.chart figcaption {{ margin: 0 0 2px; }}
+figure.chart figcaption span {{ color: #5E6B78; font-size: 12px; }}
+@media print {{ body {{ margin: 0; max-width: none; font-size: 12.5px; line-height: 1.4; }} h1 {{ font-size: 20px; }} }}
 """
+CHART_HEIGHT = 210  # px: with its caption under a quarter of the printed page (about 1,000 px high)
+COUNT_CHART_HEIGHT = 290  # a count beside the job center: its own small panel below, readable from here
+FOOTER_STYLE = 'font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; font-size: 8pt; color: #5E6B78;'
+
+
+def _css_string(text: str) -> str:
+    """Text as a CSS string: all but letters, digits and spaces as hex escapes, so that no team name can end the
+    string or the style element (the footer shows it)."""
+    return '"' + "".join(c if c.isalnum() or c == " " else f"\\{ord(c):06x} " for c in text) + '"'
+
+
+def page_css(review: Review) -> str:
+    """The printed page's footer: team and month on the left, "Seite 1 von 3" on the right (CSS margin boxes,
+    Chromium 131 and later; ``html_to_pdf`` turns Chromium's own English header and footer off)."""
+    left = f"Teamreflexion · Team {review.team_name} ({review.team_id}) · {month_label(review.month)}"
+    return (f"@page {{ @bottom-left {{ content: {_css_string(left)}; {FOOTER_STYLE} }}\n"
+            f'  @bottom-right {{ content: "Seite " counter(page) " von " counter(pages); {FOOTER_STYLE} }} }}')
 
 
 def _e(text: object) -> str:
@@ -207,12 +243,18 @@ def review_html(review: Review) -> str:
     first_chart = [True]
 
     def chart(point: Point) -> str:
+        # the title as an HTML caption in the same unbreakable figure (more room for the plot); the chart as
+        # wide as the column: on screen, and in print through html_to_pdf's window width
+        height = COUNT_CHART_HEIGHT if point.unit == "count" and review.compare else CHART_HEIGHT
         fig = point_chart(review, point)
-        fig.update_layout(width=900, height=330)
+        fig.update_layout(title={"text": ""}, width=None, height=height, autosize=True,
+                          margin={"l": 10, "r": 10, "t": 30, "b": 6})
         html_chart = fig.to_html(full_html=False, include_plotlyjs=first_chart[0], config=CHART_CONFIG,
-                                 default_width="900px", default_height="330px")
+                                 default_width="100%", default_height=f"{height}px")
         first_chart[0] = False
-        return f'<div class="chart">{html_chart}</div>'
+        caption = (f"<figcaption><strong>{_e(point.label)}</strong> <span>· {_e(chart_detail(review))}</span>"
+                   "</figcaption>")
+        return f'<figure class="chart">{caption}{html_chart}</figure>'
 
     as_of = f" · Datenstand {format_date(review.as_of)}" if review.as_of else ""
     parts.append(f"<h1>Teamreflexion – Team {_e(review.team_name)} ({_e(review.team_id)})</h1>")
@@ -264,9 +306,9 @@ def review_html(review: Review) -> str:
     parts.append(f"<h3>Vereinbart im {_e(month_label(review.month))}</h3>")
     parts.append(_table(agreements_table(review.agreements), "Noch keine Vereinbarungen festgehalten."))
     parts.append("</section>")
-    parts.append(f'<p class="note">{_e(explanation(review.min_cell_size))} Die Auswertung kennt nur Teams, '
+    parts.append(f'<p class="note closing">{_e(explanation(review.min_cell_size))} Die Auswertung kennt nur Teams, '
                  "keine einzelnen Beschäftigten, und zeigt keine Angaben zu einzelnen Personen.</p>")
     body = "\n".join(parts)
     title = f"Teamreflexion {review.team_name} {month_label(review.month)}"
     return (f'<!DOCTYPE html>\n<html lang="de">\n<head>\n<meta charset="utf-8">\n<title>{_e(title)}</title>\n'
-            f"<style>{CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n")
+            f"<style>{CSS}{page_css(review)}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n")
