@@ -4,9 +4,9 @@ A case is one employable benefit spell (Leistungszeitraum). The page shows, for
 the team chosen in the sidebar and a period of entry years: the entry cohorts'
 first steps (a funnel, with young cohorts marked "noch offen"), the time to
 integration (Kaplan–Meier, with 95 % bands and the median per team), the most
-frequent process variants and the paths through the stages (Sankey). Every
-number comes from the tables of docs/case-progress.md; each chart says how to
-read it.
+frequent process variants and the paths through the stages (Sankey: one end
+node per outcome, counts summed from published links only). Every number comes
+from the tables of docs/case-progress.md; each chart says how to read it.
 """
 
 from __future__ import annotations
@@ -62,10 +62,17 @@ ihr Verlauf kann noch weitergehen.
 
 READ_SANKEY = """
 Das Diagramm liest sich von links nach rechts: Jeder Fall beginnt mit dem Zugang, jede Spalte ist der
-nächste erreichte Schritt (Erstkontakt, Kooperationsplan, erste Maßnahme, Integration, Abgang) – jeweils
-das erste Mal, in der Reihenfolge, in der es geschah. „läuft noch“ heißt: Bis zum Datenstand kam kein
-weiterer Schritt. Die Breite eines Bandes ist die Zahl der Fälle; der Mauszeiger zeigt Anzahl, Anteil und
-die Zeit zwischen den beiden Schritten. Wege mit weniger als 1 % der Fälle sind ausgeblendet.
+nächste erreichte Schritt (Erstkontakt, Kooperationsplan, erste Maßnahme, Integration) – jeweils das
+erste Mal, in der Reihenfolge, in der es geschah. Rechts steht jedes Ende eines Weges genau einmal:
+**„Abgang“** (der Leistungsbezug endete) und **„läuft noch“** (bis zum Datenstand kam kein weiterer
+Schritt); dort kommen die Fälle aus allen Spalten zusammen. Die Zahl an einer Station ist die Zahl der
+Fälle, die sie erreicht haben; die Breite eines Bandes ist die Zahl der Fälle, der Mauszeiger zeigt
+Anzahl, Anteil an den Zugängen und die Zeit zwischen den beiden Schritten. Wege mit weniger als 1 % der
+Fälle sind nicht gezeichnet, in den Zahlen an den Stationen aber mitgezählt.
+
+**„mind.“** (mindestens) vor einer Zahl heißt: Übergänge mit sehr wenigen Fällen sind zum Schutz der
+Sozialdaten ausgeblendet; die Zahl zählt nur die gezeigten, es können also mehr sein. Der Anteil an den
+Zugängen fehlt dann, weil die Zahl der Zugänge selbst nur eine Untergrenze ist.
 """
 
 
@@ -256,12 +263,15 @@ def _paths(key: data.Key, filters: Filters, period: str) -> None:
         st.info("Jeder Übergang betrifft weniger Fälle, als zum Schutz der Sozialdaten gezeigt werden darf."
                 if hidden else "Für das Team gibt es im gewählten Zeitraum keine Fälle.")
         return
-    st.plotly_chart(charts.stage_sankey(transitions, title=charts.two_line_title(
-        "Von Station zu Station", f"Zugänge aus {period_label(period)}, erstes Erreichen jeder Station")),
+    # the read side leaves hidden links out altogether: where they run is unknown, so every count is "mind."
+    st.plotly_chart(charts.stage_sankey(transitions, unplaced=hidden, title=charts.two_line_title(
+        "Von Station zu Station", f"Zugänge aus {period_label(period)}, erstes Erreichen jeder Station; "
+                                  "Zahl der Fälle an jeder Station")),
         key="case_sankey", config=CONFIG)
     if hidden:
         st.caption(f"{format_number(hidden)} Übergänge sind zum Schutz der Sozialdaten ausgeblendet: Sie betreffen "
-                   f"weniger als {data.min_cell_size()} Fälle oder ließen sich aus den gezeigten errechnen.")
+                   f"weniger als {data.min_cell_size()} Fälle oder ließen sich aus den gezeigten errechnen. Die "
+                   "Zahlen an den Stationen zählen nur die gezeigten Übergänge, darum „mind.“ (mindestens).")
     with st.expander("So lesen Sie das Diagramm"):
         st.markdown(READ_SANKEY)
 

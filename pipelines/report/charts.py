@@ -228,17 +228,25 @@ def metric_trend(team: pd.DataFrame, center: pd.DataFrame | None, *, title: str,
 
 
 def pass_rate_heatmap(rates: pd.DataFrame, rule_labels: dict[str, str], team_labels: dict[str, str], *,
-                      title: str) -> go.Figure:
+                      title: str, click_hint: str | None = None) -> go.Figure:
     """Pass rate (percent) of every rule (columns) for every team (rows, in the given order).
 
     ``rates`` has ``team_id, rule_id, checked, failed, pass_rate``; a cell with
-    nothing checked stays empty.
+    nothing checked stays empty. A column is headed by the rule id and its German
+    name, cut at a word (``rule_tick``) and slanted so that 16 columns stay
+    readable at 1400 px; the full name is in the hover. Plotly heatmaps deliver
+    no point selection to Streamlit (streamlit/streamlit#8760), so a second,
+    invisible trace of markers sits at the cell centres, carrying ``[team_id,
+    rule_id, hover]`` as customdata: a click on it selects that cell
+    (``click_hint`` closes its hover text).
     """
     teams = list(dict.fromkeys(rates["team_id"]))
     rules = sorted(set(rates["rule_id"]))
     grid = rates.set_index(["team_id", "rule_id"])
     team_labels = {t: text_of(label) for t, label in team_labels.items()}
+    columns = {rule: rule_tick(rule, rule_labels.get(rule, "")) for rule in rules}
     z, text, hover = [], [], []
+    cells_x, cells_y, cells = [], [], []
     for team in teams:
         z_row, t_row, h_row = [], [], []
         for rule in rules:
@@ -247,28 +255,37 @@ def pass_rate_heatmap(rates: pd.DataFrame, rule_labels: dict[str, str], team_lab
             z_row.append(rate)
             hidden = row is not None and bool(row.get("suppressed", False))
             t_row.append("–" if hidden else "" if rate is None else format_number(rate, 1))
+            head = f"{team_labels.get(team, team)}<br>{rule} {text_of(rule_labels.get(rule, ''))}".rstrip()
             if hidden:  # too few records checked to show (pipelines/publish/)
-                h_row.append(f"{team_labels.get(team, team)}<br>{rule} {rule_labels.get(rule, '')}<br>"
-                             f"{SUPPRESSED_HOVER}")
+                h_row.append(f"{head}<br>{SUPPRESSED_HOVER}")
             elif rate is None:
-                h_row.append(f"{team_labels.get(team, team)}<br>{rule} {rule_labels.get(rule, '')}<br>nichts geprüft")
+                h_row.append(f"{head}<br>nichts geprüft")
             else:
-                h_row.append(f"{team_labels.get(team, team)}<br>{rule} {rule_labels.get(rule, '')}<br>"
-                             f"{format_number(rate, 1)} % in Ordnung ({format_number(row['failed'])} von "
+                h_row.append(f"{head}<br>{format_number(rate, 1)} % in Ordnung ({format_number(row['failed'])} von "
                              f"{format_number(row['checked'])} auffällig)")
+            cells_x.append(columns[rule])
+            cells_y.append(team_labels.get(team, team))
+            cells.append([team, rule, h_row[-1] + (f"<br><i>{click_hint}</i>" if click_hint else "")])
         z.append(z_row)
         text.append(t_row)
         hover.append(h_row)
     present = [v for r in z for v in r if v is not None]
     zmin = min(80.0, (min(present) // 10) * 10) if present else 0.0
     fig = go.Figure(go.Heatmap(
-        z=z, x=rules, y=[team_labels.get(t, t) for t in teams], text=text, texttemplate="%{text}",
-        customdata=hover, hovertemplate="%{customdata}<extra></extra>", colorscale=HEAT_SCALE,
+        z=z, x=[columns[r] for r in rules], y=[team_labels.get(t, t) for t in teams], text=text,
+        texttemplate="%{text}", textfont={"size": 11}, customdata=hover, hoverinfo="skip", colorscale=HEAT_SCALE,
         zmin=zmin, zmax=100, xgap=2, ygap=2,
-        colorbar={"title": {"text": "in Ordnung (%)"}, "ticksuffix": " %"}))
-    _layout(fig, title, height=max(260, 60 + 34 * len(teams)))
-    fig.update_xaxes(title_text="Regel", side="bottom", type="category")
-    fig.update_yaxes(title_text=None, autorange="reversed", type="category")
+        colorbar={"title": {"text": "in Ordnung (%)"}, "ticksuffix": " %", "thickness": 14}))
+    # the click targets: transparent squares with the cell's hover
+    fig.add_trace(go.Scatter(
+        x=cells_x, y=cells_y, mode="markers", customdata=cells, hovertemplate="%{customdata[2]}<extra></extra>",
+        marker={"symbol": "square", "size": 30, "color": "rgba(0, 0, 0, 0)"}, showlegend=False, name="Auswahl"))
+    _layout(fig, title, height=max(300, 150 + 34 * len(teams)))
+    # hover and click go to the nearest cell centre anywhere in the plot, so no part of a wide cell is dead
+    fig.update_layout(hovermode="closest", hoverdistance=-1)
+    fig.update_xaxes(title_text=None, side="bottom", type="category", tickfont={"size": 11}, tickangle=-35,
+                     showgrid=False, zeroline=False)
+    fig.update_yaxes(title_text=None, autorange="reversed", type="category", showgrid=False, zeroline=False)
     return fig
 
 
@@ -451,38 +468,133 @@ def survival_chart(curves: list[tuple[str, pd.DataFrame, str]], *, title: str) -
     return fig
 
 
-def stage_sankey(transitions: pd.DataFrame, *, title: str, min_share: float = 1.0) -> go.Figure:
-    """The cases' paths through the stages as a Sankey diagram, left to right by position in the path.
+def stage_sankey(transitions: pd.DataFrame, *, title: str, min_share: float = 1.0, unplaced: int = 0) -> go.Figure:
+    """The cases' paths through the stages as a Sankey diagram, left to right by position in the path, with
+    one node on the right for each outcome (``OUTCOME_STAGES``: Abgang, läuft noch) that the paths of every
+    length flow into. Nodes and links carry their number of cases.
 
-    ``transitions`` are ``case_transitions`` rows of one team and period; links
-    below ``min_share`` percent of the cases are left out so the picture stays
-    readable (the full sequences are in the variants and the event log).
+    ``transitions`` are the published ``case_transitions`` rows of one team and period. Privacy: a count is
+    only ever a sum of published links. A row without ``cases`` (or with ``suppressed`` true) is a hidden
+    link: its number is never read, and every node it flows into is labelled "mind." (at least), as is the
+    entry node when it flows out of it. ``unplaced`` hidden links are not in the frame at all (their ends
+    are unknown), so while there are any, every count is a lower bound. The ``share`` column is not used:
+    it is relative to the unprotected number of cases and would give the hidden ones away.
+
+    Links below ``min_share`` percent of the largest node are not drawn, so that the picture stays readable;
+    they still count in the node numbers (the full sequences are in the variants and the event log). A step
+    after an outcome (an integration recorded after the Abgang) is not drawn either; the outcome's hover
+    says how many cases took one.
     """
-    links = transitions[transitions["share"] >= min_share]
-    nodes: dict[tuple[int, str], int] = {}
-    labels, colors = [], []
+    cases = pd.to_numeric(transitions["cases"], errors="coerce")
+    hidden = cases.isna()
+    if "suppressed" in transitions:
+        hidden = hidden | transitions["suppressed"].fillna(False).astype(bool)
+    names: dict[tuple, str] = {}
 
-    def node(position: int, stage: str, label: str) -> int:
-        if (position, stage) not in nodes:
-            nodes[(position, stage)] = len(labels)
-            labels.append(label)
-            colors.append(STAGE_COLORS.get(stage, PALETTE["expected"]))
-        return nodes[(position, stage)]
+    def node_key(step: int, stage: str, label: object) -> tuple:
+        key = ("end", stage) if stage in OUTCOME_STAGES else (step, stage)
+        names.setdefault(key, text_of(label))
+        return key
 
-    source, target, value, hover = [], [], [], []
-    for _, row in links.iterrows():
-        source.append(node(int(row["step"]), row["from_stage"], row["from_stage_de"]))
-        target.append(node(int(row["step"]) + 1, row["to_stage"], row["to_stage_de"]))
-        value.append(int(row["cases"]))
+    visible: list[tuple[tuple, tuple, float, pd.Series]] = []
+    after_end: dict[tuple, float] = {}
+    lower: set[tuple] = set()  # nodes whose count may miss the cases of a hidden link
+    for (_, row), n, is_hidden in zip(transitions.iterrows(), cases, hidden, strict=True):
+        step = int(row["step"])
+        if row["from_stage"] in OUTCOME_STAGES:  # after the outcome: not a path to it
+            if not is_hidden:
+                key = node_key(step, row["from_stage"], row["from_stage_de"])
+                after_end[key] = after_end.get(key, 0.0) + float(n)
+            continue
+        source = node_key(step, row["from_stage"], row["from_stage_de"])
+        target = node_key(step + 1, row["to_stage"], row["to_stage_de"])
+        if is_hidden:
+            lower.add(target)
+            if step == 1:
+                lower.add(source)
+            continue
+        visible.append((source, target, float(n), row))
+    ins: dict[tuple, float] = {}
+    outs: dict[tuple, float] = {}
+    for source, target, n, _ in visible:
+        outs[source] = outs.get(source, 0.0) + n
+        ins[target] = ins.get(target, 0.0) + n
+    # a node's cases: those that reached it (or left it, for the entry); max() of two published sums
+    totals = {k: max(ins.get(k, 0.0), outs.get(k, 0.0)) for k in {*ins, *outs}}
+    if unplaced:
+        lower = set(totals)
+    base = max(totals.values(), default=0.0)
+    drawn, undrawn_in = [], {}
+    for link in visible:
+        if base and 100.0 * link[2] / base >= min_share:
+            drawn.append(link)
+        else:
+            undrawn_in[link[1]] = undrawn_in.get(link[1], 0.0) + link[2]
+    entry = next((k for k in totals if k[0] == 1), None)
+    entries = totals[entry] if entry is not None and entry not in lower else None
+
+    index: dict[tuple, int] = {}
+    labels, colors, node_hover = [], [], []
+
+    def node(key: tuple) -> int:
+        if key not in index:
+            index[key] = len(labels)
+            count = ("mind. " if key in lower else "") + format_number(totals[key])
+            labels.append(f"{names[key]}: {count}")
+            colors.append(STAGE_COLORS.get(key[1], PALETTE["expected"]))
+            hover = f"{names[key]}: {count} {cases_word(totals[key])}"
+            if key[0] == "end":
+                hover += "<br>aus allen Spalten zusammen"
+            if undrawn_in.get(key):
+                hover += (f"<br>darunter {format_number(undrawn_in[key])} auf seltenen Wegen "
+                          f"(unter {format_number(min_share, 0)} %), nicht gezeichnet")
+            if after_end.get(key):
+                hover += (f"<br>{format_number(after_end[key])} davon mit einem weiteren Schritt danach "
+                          "(nicht gezeichnet)")
+            if key in lower:
+                hover += f"<br>{LOWER_BOUND_HOVER}"
+            node_hover.append(hover)
+        return index[key]
+
+    source, target, value, link_labels, link_hover = [], [], [], [], []
+    for s, t, n, row in drawn:
+        source.append(node(s))
+        target.append(node(t))
+        value.append(n)
+        link_labels.append(f"{format_number(n)} {cases_word(n)}")
+        share = f" ({format_number(100.0 * n / entries, 1)} % der Zugänge)" if entries else ""
         days = "" if pd.isna(row["median_days"]) else f", im Median nach {format_number(row['median_days'])} Tagen"
-        hover.append(f"{row['from_stage_de']} → {row['to_stage_de']}: {format_number(row['cases'])} Fälle "
-                     f"({format_number(row['share'], 1)} %){days}")
+        link_hover.append(f"{names[s]} → {names[t]}: {format_number(n)} {cases_word(n)}{share}{days}")
     fig = go.Figure(go.Sankey(
         arrangement="snap",
         node={"label": labels, "color": colors, "pad": 14, "thickness": 14, "line": {"width": 0},
-              "hovertemplate": "%{label}: %{value:,.0f} Fälle<extra></extra>"},
-        link={"source": source, "target": target, "value": value, "customdata": hover,
+              "align": "justify", "customdata": node_hover, "hovertemplate": "%{customdata}<extra></extra>"},
+        link={"source": source, "target": target, "value": value, "label": link_labels, "customdata": link_hover,
               "color": "rgba(94, 107, 120, 0.18)", "hovertemplate": "%{customdata}<extra></extra>"},
         valueformat=",.0f"))
     _layout(fig, title, height=440)
     return fig
+
+
+# --- helpers of pass_rate_heatmap and stage_sankey ----------------------------------------------------------
+
+OUTCOME_STAGES = ("exit", "open")  # where a case's path ends: one node each on the right of the Sankey
+LOWER_BOUND_HOVER = ("„mind.“: Übergänge mit sehr wenigen Fällen sind zum Schutz der Sozialdaten ausgeblendet "
+                     "und hier nicht mitgezählt")
+RULE_TICK_WIDTH = 34  # characters of a rule's heading under its (slanted) column: 16 columns fit at 1400 px
+
+
+def rule_tick(rule_id: str, label: str) -> str:
+    """A heat map column's heading: the rule id and its German name, cut at a word with "…" where the two are
+    longer than ``RULE_TICK_WIDTH`` ("DQ05 Alter unplausibel (unter …"); the hover shows the whole name."""
+    text = f"{rule_id} {' '.join(str(label or '').split())}".strip()
+    if len(text) > RULE_TICK_WIDTH:
+        cut = text[:RULE_TICK_WIDTH - 1]
+        cut = cut[:cut.rindex(" ")] if " " in cut[len(rule_id) + 1:] else cut
+        text = cut.rstrip(" (,–-") + " …"
+    return text_of(text)
+
+
+def cases_word(n: float) -> str:
+    """The noun for a count: "1 Fall", "2 Fälle"."""
+    return "Fall" if n == 1 else "Fälle"

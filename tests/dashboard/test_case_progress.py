@@ -17,9 +17,11 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from pipelines.report import charts
 from tests.conftest import ROOT
 from tests.dashboard.demo_center import build_database
 from tests.sql.test_case_events import build_hand_db
@@ -103,8 +105,8 @@ def test_hand_case_team_1(hand: Path) -> None:
     assert any("5 Fälle mit 4 verschiedenen Verläufen" in c.value for c in at.caption)
 
     sankey = spec(at, "case_sankey")["data"][0]
-    assert "läuft noch" in sankey["node"]["label"]                              # S2 is still running
-    first = sankey["node"]["label"].index("Zugang")
+    assert "läuft noch: 1" in sankey["node"]["label"]                           # S2 is still running
+    first = sankey["node"]["label"].index("Zugang: 5")
     links = zip(array(sankey["link"]["source"]), array(sankey["link"]["value"]), strict=True)
     assert sum(v for s, v in links if s == first) == 5
 
@@ -184,3 +186,141 @@ def test_small_groups_are_suppressed_with_the_default_minimum(hand: Path) -> Non
     assert "Übergänge sind zum Schutz der Sozialdaten ausgeblendet: Sie betreffen weniger als 5 Fälle" in captions
     sankey = spec(at, "case_sankey")["data"][0]
     assert min(array(sankey["link"]["value"])) >= 5
+
+
+# --- the Sankey: one node per outcome, counts, and only published links counted (issue 16, item 7) ----------
+
+STAGE_DE = {"entry": "Zugang", "first_contact": "Erstkontakt", "coop_plan": "Kooperationsplan",
+            "measure_start": "Maßnahme", "integration": "Integration", "exit": "Abgang", "open": "läuft noch"}
+
+
+def links_frame(rows: list[tuple[int, str, str, float | None]]) -> pd.DataFrame:
+    """case_transitions rows of one team as the read side gives them: (step, from, to, cases); cases None =
+    a hidden link (its ``suppressed`` is true). ``share`` is filled with nonsense on purpose: the chart must
+    not read it (it rests on the unprotected total)."""
+    return pd.DataFrame([{"team_id": "T1", "period": "all", "step": s, "from_stage": f,
+                          "from_stage_de": STAGE_DE[f], "to_stage": t, "to_stage_de": STAGE_DE[t], "cases": c,
+                          "share": 99.0, "median_days": 10.0, "suppressed": c is None} for s, f, t, c in rows])
+
+
+# 100 entries: 60 contacted first, 40 reached the plan first; outcomes from several columns; one hidden link
+# (plan -> exit at step 2) flows into "Abgang"
+PATHS = [(1, "entry", "first_contact", 60), (1, "entry", "coop_plan", 40),
+         (2, "first_contact", "coop_plan", 30), (2, "first_contact", "exit", 20), (2, "first_contact", "open", 10),
+         (2, "coop_plan", "measure_start", 35), (2, "coop_plan", "exit", None),
+         (3, "coop_plan", "integration", 12), (3, "coop_plan", "open", 18),
+         (3, "measure_start", "exit", 15), (3, "measure_start", "open", 20),
+         (4, "integration", "exit", 12)]
+
+
+def nodes(fig) -> dict[str, list[str]]:
+    """Node labels by stage name ("Abgang" -> ["Abgang: mind. 47"])."""
+    out: dict[str, list[str]] = {}
+    for label in fig.data[0].node.label:
+        out.setdefault(label.split(":")[0], []).append(label)
+    return out
+
+
+def test_sankey_one_node_per_outcome_with_counts_and_mind_where_a_link_is_hidden() -> None:
+    fig = charts.stage_sankey(links_frame(PATHS), title="t")
+    by_stage = nodes(fig)
+    # one node for each outcome, whatever the column the paths reach it from
+    assert by_stage["Abgang"] == ["Abgang: mind. 47"]     # 20 + 15 + 12 published; plan -> exit is hidden
+    assert by_stage["läuft noch"] == ["läuft noch: 48"]   # 10 + 18 + 20, nothing hidden flows in
+    assert by_stage["Zugang"] == ["Zugang: 100"]
+    # the intermediate stages stay per position: the plan reached second (30) and first (40)
+    assert sorted(by_stage["Kooperationsplan"]) == ["Kooperationsplan: 30", "Kooperationsplan: 40"]
+    assert by_stage["Integration"] == ["Integration: 12"]
+    sankey = fig.data[0]
+    labels = list(sankey.node.label)
+    ends = {labels.index("Abgang: mind. 47"), labels.index("läuft noch: 48")}
+    assert {t for t in sankey.link.target} >= ends and not {s for s in sankey.link.source} & ends
+    # links carry their counts (the hidden one is not drawn), in German numbers
+    assert sorted(sankey.link.value) == sorted(c for *_, c in PATHS if c is not None)
+    assert "Zugang → Erstkontakt: 60 Fälle (60,0 % der Zugänge), im Median nach 10 Tagen" in sankey.link.customdata
+    hover = dict(zip(labels, sankey.node.customdata, strict=True))
+    assert "zum Schutz der Sozialdaten" in hover["Abgang: mind. 47"]
+    assert "zum Schutz" not in hover["läuft noch: 48"]
+    big = links_frame([(1, "entry", "first_contact", 1234), (2, "first_contact", "exit", 1234)])
+    assert nodes(charts.stage_sankey(big, title="t"))["Abgang"] == ["Abgang: 1.234"]
+
+
+def test_sankey_counts_never_come_from_hidden_links() -> None:
+    """A hidden link's number must not reach the figure: whatever it is, the figure is the same, and every
+    node's count is a sum of published links only (worked out here independently)."""
+    frame = links_frame(PATHS)
+    figures = []
+    for secret in (1, 3, 4000):  # the read side might leave the number in a hidden row: never used
+        hidden = frame.copy()
+        hidden.loc[hidden["cases"].isna(), "cases"] = secret
+        figures.append(charts.stage_sankey(hidden, title="t").to_json())
+    figures.append(charts.stage_sankey(frame.assign(share=1.0), title="t").to_json())  # nor the share
+    assert len(set(figures)) == 1
+    published = frame[~frame["suppressed"]]
+    into_exit = published.loc[published["to_stage"] == "exit", "cases"].sum()
+    assert f"Abgang: mind. {into_exit:.0f}" in json.loads(figures[0])["data"][0]["node"]["label"]
+    # hidden links whose place is unknown (the read side leaves them out): every count is "mind.", and no
+    # share of the entries (their number is a lower bound too)
+    fig = charts.stage_sankey(published, title="t", unplaced=1)
+    assert all(": mind. " in label for label in fig.data[0].node.label)
+    assert not any("%" in h for h in fig.data[0].link.customdata)
+    # a hidden first step: the entries are a lower bound as well
+    first = links_frame([(1, "entry", "first_contact", 50), (1, "entry", "coop_plan", None),
+                         (2, "first_contact", "open", 50)])
+    assert nodes(charts.stage_sankey(first, title="t"))["Zugang"] == ["Zugang: mind. 50"]
+
+
+def test_sankey_of_every_team_never_exceeds_the_exact_counts(sample: Path) -> None:
+    """On the sample with the default minimum: per team and period, no node of the protected diagram counts
+    more than the same node with exact figures, the outcomes are one node each, and every count is "mind."
+    while links are hidden."""
+    from pipelines.publish.snapshot import Snapshot, Viewer
+
+    snap = Snapshot(lambda: duckdb.connect(str(sample), read_only=True), 5)
+    con = duckdb.connect(str(sample), read_only=True)
+    teams = [t for (t,) in con.execute("SELECT team_id FROM staging.teams ORDER BY team_id").fetchall()]
+    periods = [p for (p,) in con.execute("SELECT DISTINCT period FROM case_transitions ORDER BY 1").fetchall()]
+    con.close()
+    everyone = frozenset([*teams, "__all__"])
+    protected, exact = Viewer("manager", everyone), Viewer("analyst", everyone, everyone, exact=True)
+    checked = lowered = 0
+    for team in [*teams, "__all__"]:
+        for period in periods:
+            links, hidden = snap.case_transitions(protected, team, period)
+            if links.empty:
+                continue
+            full, _ = snap.case_transitions(exact, team, period)
+
+            def counts(fig) -> dict[str, list[int]]:
+                out: dict[str, list[int]] = {}
+                for label in fig.data[0].node.label:
+                    stage, count = label.split(": ")
+                    out.setdefault(stage, []).append(int(count.removeprefix("mind. ").replace(".", "")))
+                return out
+
+            shown = charts.stage_sankey(links, title="t", unplaced=hidden, min_share=0)
+            truth = counts(charts.stage_sankey(full, title="t", min_share=0))
+            for end in ("Abgang", "läuft noch"):
+                assert len(counts(shown).get(end, [])) <= 1, (team, period, end)
+                if end in counts(shown):
+                    assert counts(shown)[end][0] <= truth[end][0], (team, period, end)
+            assert sum(sum(v) for v in counts(shown).values()) <= sum(sum(v) for v in truth.values())
+            if hidden:
+                assert all(": mind. " in label for label in shown.data[0].node.label), (team, period)
+                lowered += 1
+            checked += 1
+    assert checked and lowered  # the sample has hidden links at k = 5
+
+
+def test_sankey_on_the_page_exact_and_protected(hand: Path) -> None:
+    """The hand history, T1 (5 cases): exact with minimum 1 -- Zugang 5, Abgang 4 (2 after the contact, 1
+    after an integration at position 4, 1 at position 5), läuft noch 1; with minimum 5 every link but
+    Zugang -> Erstkontakt (5) is hidden, so the counts say "mind." and the caption explains it."""
+    labels = list(spec(page(hand, 1, team="T1"), "case_sankey")["data"][0]["node"]["label"])
+    assert [lb for lb in labels if lb.startswith(("Zugang", "Abgang", "läuft noch"))] == \
+        ["Zugang: 5", "Abgang: 4", "läuft noch: 1"]
+    at = page(hand, min_cell_size=5, user="manager", team="T1", zugang="all")
+    labels = spec(at, "case_sankey")["data"][0]["node"]["label"]
+    assert labels == ["Zugang: mind. 5", "Erstkontakt: mind. 5"]
+    assert any("darum „mind.“" in c.value for c in at.caption)
+    assert any("mind." in m.value and "Abgang" in m.value for m in at.markdown)  # READ_SANKEY says so
