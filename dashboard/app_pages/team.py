@@ -13,7 +13,7 @@ import streamlit as st
 from dashboard import data
 from dashboard.widgets import PARAMS, current_filters, no_metrics_yet, team_label, url_radio
 from pipelines.report import charts
-from pipelines.report.formats import inline, month_label
+from pipelines.report.formats import gap_note, inline, month_label
 
 WINDOW = 24
 
@@ -44,8 +44,8 @@ def render() -> None:
     st.title(f"Team {inline(name)}")
     st.caption(f"{WINDOW} Monate bis {month_label(filters.month)} · durchgezogen: das Team, gestrichelt: dasselbe "
                "Team ein Jahr zuvor, gepunktet: Jobcenter gesamt. Zähler und Nenner zeigt der Mauszeiger. "
-               f"Lücken: Monate mit weniger als {data.min_cell_size()} Personen in der Gruppe werden zum Schutz der "
-               "Sozialdaten nicht ausgewiesen.")
+               "Unter einem Diagramm mit Lücken steht, warum ein Monat fehlt: zum Schutz der Sozialdaten nicht "
+               "ausgewiesen, noch nicht messbar oder nichts zu messen.")
     own = data.metric_values(key, filters.team_id)
     center = data.metric_values(key, data.ALL)
     goals = data.goal_status(key)
@@ -57,11 +57,11 @@ def render() -> None:
     for start in range(0, len(ids), 2):
         for col, metric_id in zip(st.columns(2), ids[start:start + 2], strict=False):
             with col:
-                _metric_block(metric_id, catalog, own, center, filters, name, goals)
+                _metric_block(metric_id, catalog, own, center, filters, name, goals, data.as_of(key))
 
 
 def _metric_block(metric_id: str, catalog: pd.DataFrame, own: pd.DataFrame, center: pd.DataFrame, filters,  # noqa: ANN001
-                  name: str, goals: pd.DataFrame | None) -> None:
+                  name: str, goals: pd.DataFrame | None, as_of) -> None:  # noqa: ANN001
     meta = catalog.loc[metric_id]
     team = charts.trend_frame(own[own["metric_id"] == metric_id], filters.month, WINDOW)
     whole = charts.trend_frame(center[center["metric_id"] == metric_id], filters.month, WINDOW)
@@ -70,6 +70,10 @@ def _metric_block(metric_id: str, catalog: pd.DataFrame, own: pd.DataFrame, cent
     fig = charts.metric_trend(team, whole, title=charts.two_line_title(meta["label_de"], detail),
                               unit=meta["unit"], team_name=name, target=target)
     st.plotly_chart(fig, key=f"trend_{metric_id}", config={"displaylogo": False, "locale": "de"})
+    note = gap_note(own[own["metric_id"] == metric_id], filters.month, WINDOW, meta.get("ready_after"), as_of,
+                    data.min_cell_size())
+    if note:
+        st.caption(note)
     with st.expander(f"Steckbrief: {meta['label_de']}"):
         st.markdown(fact_sheet(meta["definition_de"]))
 

@@ -186,3 +186,43 @@ def plain(text: str) -> str:
     """``text`` escaped so that Streamlit's Markdown shows it literally (no links, images, emphasis or emoji
     shortcodes); for every text that comes from a file, a claim or a URL rather than from us."""
     return "".join(f"\\{c}" if c in _MARKDOWN_SPECIAL else c for c in text.replace("\r", " ").replace("\n", " "))
+
+
+def _months_text(months: list[dt.date]) -> str:
+    if len(months) <= 3:
+        return ", ".join(month_short(m) for m in months)
+    return f"{len(months)} Monate"
+
+
+def gap_note(series, end: dt.date, months: int, ready_after: object, as_of: dt.date | None,  # noqa: ANN001
+             k: int) -> str | None:
+    """Why a chart of ``months`` months up to ``end`` has gaps, one reason each (item 5 of issue 16).
+
+    ``series``: one metric's protected rows (``month, value, suppressed``). A gap is hidden for privacy
+    ("–"), not measurable yet ("offen (ab …)", from ``ready_after``), or has nothing to measure ("keine
+    Daten"); None when the chart has no gap.
+    """
+    hidden: list[dt.date] = []
+    pending: list[tuple[dt.date, dt.date]] = []
+    empty: list[dt.date] = []
+    first = (end.replace(day=1).year * 12 + end.month - 1) - (months - 1)
+    for row in series.itertuples(index=False):
+        month = row.month.date() if hasattr(row.month, "date") else row.month
+        if month.year * 12 + month.month - 1 < first or month > end or not missing(row.value):
+            continue
+        ready = ready_on(ready_after, month)
+        if bool(getattr(row, "suppressed", False)):
+            hidden.append(month)
+        elif ready is not None and (as_of is None or ready > as_of):
+            pending.append((month, ready))
+        else:
+            empty.append(month)
+    parts = []
+    if hidden:
+        parts.append(f"{_months_text(sorted(hidden))}: „{HIDDEN_MARK}“, weniger als {k} Personen, zum Schutz der "
+                     "Sozialdaten nicht ausgewiesen")
+    for month, ready in sorted(pending):
+        parts.append(f"{month_short(month)}: „offen (ab {ready:%d.%m.})“, noch nicht messbar")
+    if empty:
+        parts.append(f"{_months_text(sorted(empty))}: „{NO_DATA_MARK}“, nichts zu messen")
+    return "Lücken im Verlauf – " + " · ".join(parts) if parts else None

@@ -1,0 +1,60 @@
+"""Three kinds of empty on the Team page: hidden for privacy, not measurable yet (with its day), no data.
+
+The hand case spells out each reason; the page test runs the real Team page (AppTest) on the committed sample
+and checks the note under the chart of a metric measured three months late.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pipelines.report.formats import gap_note
+from tests.conftest import ROOT
+from tests.conftest import query as sql
+from tests.dashboard.demo_center import build_database
+
+
+def test_each_gap_names_its_own_reason():
+    series = pd.DataFrame({
+        "month": pd.to_datetime(["2026-07-01", "2026-08-01", "2026-09-01", "2026-10-01", "2024-01-01"]),
+        "value": [None, 1.0, None, None, None],
+        "suppressed": [True, False, False, False, True]})
+    # Okt. 2026 of a 14-day metric exists from 31.10. + 14 = 14.11.; the Datenstand is 05.11.; 2024 is outside
+    # the 24 months; September is empty without being hidden or pending: nothing to measure
+    assert gap_note(series, dt.date(2026, 10, 1), 24, "14d", dt.date(2026, 11, 5), 5) == (
+        "Lücken im Verlauf – Juli 2026: „–“, weniger als 5 Personen, zum Schutz der Sozialdaten nicht "
+        "ausgewiesen · Okt. 2026: „offen (ab 14.11.)“, noch nicht messbar · Sept. 2026: „keine Daten“, "
+        "nichts zu messen")
+    # a day later than the 14th the October value should exist: its gap is then "keine Daten"
+    assert "offen" not in gap_note(series, dt.date(2026, 10, 1), 24, "14d", dt.date(2026, 11, 15), 5)
+    assert gap_note(series.iloc[[1]], dt.date(2026, 10, 1), 24, "0d", None, 5) is None
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    path = build_database(tmp_path_factory.mktemp("empties"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("STEERING_DATABASE_PATH", str(path))
+        yield path
+
+
+def test_the_team_page_says_why_a_month_is_missing(db):
+    as_of = sql(db, "SELECT max(as_of) FROM load_runs WHERE status = 'success'")[0][0]
+    last = sql(db, "SELECT max(month) FROM metric_values")[0][0]
+    assert (last.year, last.month) == (2026, 10) and as_of < dt.date(2027, 1, 31)
+    # integration_covering_3m: month M is known at the end of M + 3 months; October 2026 is still open
+    assert sql(db, "SELECT value FROM metric_values WHERE team_id = 'T01' AND month = ? "
+                   "AND metric_id = 'integration_covering_3m'", [last])[0][0] is None
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
+    at.query_params.update({"team": "T01", "thema": "SGB-II-Kennzahlen"})
+    at.run()
+    at.switch_page("app_pages/team.py").run()
+    assert not at.exception, at.exception
+    notes = [c.value for c in at.caption if c.value.startswith("Lücken im Verlauf")]
+    assert any("Okt. 2026: „offen (ab 31.01.)“, noch nicht messbar" in note for note in notes), notes
