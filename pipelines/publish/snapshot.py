@@ -484,7 +484,11 @@ class Snapshot:
         hidden = self.protection.case_transitions
         mask = np.fromiter(((team_id, period, int(s), f, t) in hidden for s, f, t in zip(
             links["step"], links["from_stage"], links["to_stage"], strict=True)), bool, len(links))
-        return _mark(links[~mask].reset_index(drop=True), False), int(mask.sum())
+        shown = links[~mask]
+        if (team_id, period) in self.protection.survival_summary:
+            # ``share`` is cases / the team's case total: cases × 100 / share would give the hidden total back
+            shown = shown.assign(share=np.nan)
+        return _mark(shown.reset_index(drop=True), False), int(mask.sum())
 
     # --- pipeline (analysts) --------------------------------------------------------------------------------
 

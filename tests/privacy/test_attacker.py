@@ -185,10 +185,15 @@ def case_equations(eq: Equations, snapshot: Snapshot, viewer: Viewer, teams: lis
             links, _ = snapshot.case_transitions(viewer, team, period)
             all_links, _ = snapshot.case_transitions(exact, team, period)
             truth = {(r.step, r.from_stage, r.to_stage): r.cases for r in all_links.itertuples()}
+            total = float(all_links.loc[all_links["step"] == 1, "cases"].sum())
             for row in links.itertuples(index=False):
                 eq.add([(("link", t, y, row.step, row.from_stage, row.to_stage), 1.0) for t in eq.members(team)
                         for y in years(period)], row.cases, truth[(row.step, row.from_stage, row.to_stage)],
                        f"link {team} {period} {row.from_stage}->{row.to_stage} ({row.step})")
+                if not pd.isna(row.share) and row.share > 0:  # share = cases / the case total: the total
+                    eq.add([(("first_contact_14d_rate.denominator", t, m), 1.0) for t in eq.members(team)
+                            for m in period_months(period)], round(100.0 * row.cases / row.share), total,
+                           f"link share {team} {period}")
     # what everybody knows about cases: every case has one variant and one first step; a stage is left as
     # often as it is reached, except where a case ends
     variants = snapshot._cases["case_variants"]
