@@ -20,7 +20,15 @@ from pipelines.access import User
 from pipelines.fixlist import COLUMNS, TABLE_LABELS
 from pipelines.publish import explanation
 from pipelines.report import charts
-from pipelines.report.formats import delta_color, format_change, format_number, format_value, inline, month_label
+from pipelines.report.formats import (
+    delta_color,
+    format_change,
+    format_number,
+    format_value,
+    inline,
+    metric_delta,
+    month_label,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEAT_KEY = "dq_heat"  # the heat map's selection (read-only widget state)
@@ -118,7 +126,7 @@ def render() -> None:
         c1, c2 = st.columns(2)
         change = format_change(value, prev, "percent")
         c1.metric(f"Datenqualitätswert {month_label(month)}", format_value(value, "percent"),
-                  delta=change, delta_color=delta_color("higher_better", change),
+                  delta=metric_delta(change), delta_color=delta_color("higher_better", change),
                   delta_description="ggü. Vorjahresmonat", border=True,
                   help="Mittel der Erfüllungsquoten aller Regeln, die im Monat etwas geprüft haben.")
         jc_now = jc[jc["month"] == pd.Timestamp(month)]

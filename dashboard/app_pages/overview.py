@@ -24,6 +24,7 @@ from pipelines.report.formats import (
     empty_mark,
     format_change,
     format_value,
+    metric_delta,
     missing,
     month_label,
     month_short,
@@ -84,7 +85,7 @@ def render() -> None:
                 ready=ready_on(meta.get("ready_after"), month), as_of=as_of)
             st.metric(
                 meta["label_de"], shown,
-                delta=change, delta_color=delta_color(meta["direction"], change),
+                delta=metric_delta(change), delta_color=delta_color(meta["direction"], change),
                 delta_description="ggü. Vorjahr", label_visibility="collapsed",
                 help=meta["definition_de"], chart_data=spark or None, chart_type="line",
             )

@@ -23,8 +23,7 @@ from dashboard.auth import session_user
 from dashboard.widgets import PARAMS, current_filters, focus_box, no_metrics_yet, team_label, url_toggle
 from pipelines import agreements
 from pipelines.publish import explanation
-from pipelines.report.focus import focus_lines
-from pipelines.report.formats import inline, month_label
+from pipelines.report.formats import EMPTY_LEGEND, inline, month_label
 from pipelines.report.review_html import (
     INTRO,
     NO_WATCH,
@@ -33,10 +32,12 @@ from pipelines.report.review_html import (
     agreements_table,
     changes_since,
     goals_table,
+    has_empty_marks,
     key_figures,
     others_table,
     point_chart,
     point_sentence,
+    review_focus,
     review_html,
     todo_intro,
     todo_lines,
@@ -122,14 +123,12 @@ def render() -> None:
     others = tuple(t for t in filters.team_ids if t != filters.team_id) if compare and all_teams else ()
     review = data.team_review(key, filters.team_id, filters.month, compare, others)
     review = attach_agreements(review, store())
-    focus_box(focus_lines(goals=review.goals, catalog=review.catalog, team_id=review.team_id, month=review.month,
-                          well=review.went_well, watch=review.watch, todo=review.todo,
-                          open_findings=review.open_findings))
+    focus_box(review_focus(review))
 
     st.subheader("Was gut lief")
     if review.went_well:
         for point in review.went_well:
-            st.markdown(f"- {point_sentence(point, review.month)}")
+            st.markdown(f"- {point_sentence(point, review.month, review.catalog)}")
         cols = st.columns(len(review.went_well))
         for col, point in zip(cols, review.went_well, strict=True):
             col.plotly_chart(point_chart(review, point), key=f"review_well_{point.metric_id}", config=CONFIG)
@@ -140,7 +139,7 @@ def render() -> None:
     if review.watch:
         st.write(WATCH_INTRO)
         for point in review.watch:
-            st.markdown(f"- {point_sentence(point, review.month)}")
+            st.markdown(f"- {point_sentence(point, review.month, review.catalog)}")
         with st.expander("Verläufe dazu"):
             for point in review.watch:
                 st.plotly_chart(point_chart(review, point), key=f"review_watch_{point.metric_id}", config=CONFIG)
@@ -148,7 +147,10 @@ def render() -> None:
         st.write(NO_WATCH)
 
     st.subheader("Unsere Kennzahlen")
-    st.dataframe(key_figures(review), hide_index=True, width="stretch")
+    figures = key_figures(review)
+    st.dataframe(figures, hide_index=True, width="stretch")
+    if has_empty_marks(figures):
+        st.caption(EMPTY_LEGEND.format(k=review.min_cell_size))
     table = others_table(review)
     if table is not None:
         st.caption("Teams des Bereichs in fester Reihenfolge (nach Team-ID), keine Rangliste.")

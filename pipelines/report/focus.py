@@ -29,7 +29,8 @@ NOTHING = ("Keine Auffälligkeiten: die Ziele sind auf Kurs, keine Kennzahl hat 
            "verändert, und es gibt keine offenen Hinweise zur Datenqualität.")
 
 
-def _noun(catalog: pd.DataFrame, metric_id: str) -> str:
+def count_noun(catalog: pd.DataFrame, metric_id: str) -> str:
+    """" Personen" for a count of persons (catalog ``count_noun_de``), else nothing."""
     noun = catalog.loc[metric_id].get("count_noun_de") if metric_id in catalog.index else None
     return f" {noun}" if isinstance(noun, str) and noun.strip() else ""
 
@@ -94,9 +95,9 @@ def change_lines(well: list[Point], watch: list[Point], catalog: pd.DataFrame, m
     """At most one improvement and one movement the other way, both beyond chance."""
     lines = []
     if well:
-        lines.append("Gelungen: " + change_sentence(well[0], month, _noun(catalog, well[0].metric_id)))
+        lines.append("Gelungen: " + change_sentence(well[0], month, count_noun(catalog, well[0].metric_id)))
     if watch:
-        lines.append("Genauer ansehen: " + change_sentence(watch[0], month, _noun(catalog, watch[0].metric_id)))
+        lines.append("Genauer ansehen: " + change_sentence(watch[0], month, count_noun(catalog, watch[0].metric_id)))
     return lines
 
 

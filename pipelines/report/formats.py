@@ -36,6 +36,7 @@ def goal_actual_label(kind: str | None, as_of: dt.date) -> str:
             "average": f"Ø {span}"}.get(kind or "", f"Wert {month_short(as_of)}")
 
 
+MINUS = "\u2212"  # the minus sign of typography, not the hyphen
 HIDDEN_MARK = "–"  # fewer than min_cell_size persons: hidden to protect social data
 NO_DATA_MARK = "keine Daten"  # nothing to measure (no persons in the group, not enough history)
 
@@ -87,7 +88,8 @@ def format_number(value: float | None, decimals: int | None = None) -> str:
     if decimals is None:
         decimals = 0 if value.is_integer() else 1
     text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+    # a proper minus sign (U+2212) in what people read; machine-readable exports never come through here
+    return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".").replace("-", MINUS)
 
 
 def decimals_for(unit: str | None) -> int:
@@ -102,7 +104,7 @@ def delta_color(direction: str | None, change: str | None) -> str:
     """
     if not change or change.startswith("±") or direction not in ("higher_better", "lower_better"):
         return "gray"
-    rising = not change.startswith("-")
+    rising = not change.startswith(("-", MINUS))
     return "green" if rising == (direction == "higher_better") else "orange"
 
 
@@ -117,7 +119,12 @@ def format_signed(value: float, decimals: int) -> str:
     text = format_number(abs(value), decimals)
     if round(abs(value), decimals) == 0:
         return "±" + text
-    return ("+" if value > 0 else "-") + text
+    return ("+" if value > 0 else MINUS) + text
+
+
+def metric_delta(change: str | None) -> str | None:
+    """A change for ``st.metric``, which reads the direction of its arrow from a leading ASCII "-"."""
+    return change.replace(MINUS, "-", 1) if change and change.startswith(MINUS) else change
 
 
 def format_change(current: float | None, previous: float | None, unit: str | None,

@@ -17,16 +17,22 @@ import pandas as pd
 from pipelines.agreements import STATUSES
 from pipelines.publish import explanation
 from pipelines.report import charts
+from pipelines.report.focus import NOTHING, change_sentence, count_noun, focus_lines
+from pipelines.report.focus import TITLE as FOCUS_TITLE
 from pipelines.report.formats import (
     DIRECTION_DE,
+    EMPTY_LEGEND,
     STATUS_DE,
     attainment_text,
+    empty_mark,
     format_change,
     format_date,
     format_number,
     format_value,
     goal_actual_label,
+    missing,
     month_label,
+    ready_on,
 )
 from pipelines.review import PAGE_MARGIN_MM, TODO_RULES, Point, Review
 
@@ -44,18 +50,34 @@ def _previous_month(month: dt.date) -> dt.date:
     return month.replace(year=month.year - 1)
 
 
-def point_sentence(point: Point, month: dt.date) -> str:
-    """``Kooperationsplan aktuell: 78,4 % – 4,0 Pp. mehr als im Juni 2023 (74,4 %).``"""
-    diff = point.value - point.previous
-    if point.unit == "percent":
-        amount = f"{format_number(abs(diff), 1)} Pp."
-    elif point.unit == "count":
-        amount = format_number(abs(diff), 0)
-    else:
-        amount = format_number(abs(diff), 1)
-    more = "mehr" if diff > 0 else "weniger"
-    return (f"{point.label}: {format_value(point.value, point.unit)} – {amount} {more} als im "
-            f"{month_label(_previous_month(month))} ({format_value(point.previous, point.unit)}).")
+def point_sentence(point: Point, month: dt.date, catalog: pd.DataFrame | None = None) -> str:
+    """A change as a whole sentence (``focus.change_sentence``): "LZB-Bestand: 26 Personen, 2 weniger als im
+    Oktober 2025 (28)." – with the count's noun from the catalogue."""
+    return change_sentence(point, month, count_noun(catalog, point.metric_id) if catalog is not None else "")
+
+
+def review_focus(review: Review) -> list[str]:
+    """„Worauf es diesen Monat ankommt“ for the team: the same lines on the page and in the file."""
+    return focus_lines(goals=review.goals, catalog=review.catalog, team_id=review.team_id, month=review.month,
+                       well=review.went_well, watch=review.watch, todo=review.todo,
+                       open_findings=review.open_findings)
+
+
+def shown_value(review: Review, metric_id: str, month: dt.date, team: bool = True) -> str:
+    """A figure of the review, or the mark of why it is missing: hidden, open until a day, or no data."""
+    frame = review.team_values if team else review.center_values
+    meta = review.meta(metric_id)
+    hit = frame[(frame["metric_id"] == metric_id) & (frame["month"] == pd.Timestamp(month))]
+    if not hit.empty and not missing(hit["value"].iloc[0]):
+        return format_value(float(hit["value"].iloc[0]), meta["unit"])
+    suppressed = bool(hit["suppressed"].iloc[0]) if not hit.empty and "suppressed" in hit else False
+    return empty_mark(suppressed=suppressed, ready=ready_on(meta.get("ready_after"), month), as_of=review.as_of)
+
+
+def has_empty_marks(frame: pd.DataFrame) -> bool:
+    """Whether a table of shown figures holds one of the three marks of a missing figure (then: the legend)."""
+    cells = frame.drop(columns=[c for c in ("Kennzahl", "Veränderung") if c in frame]).astype(str)
+    return bool(cells.map(lambda c: c in ("–", "keine Daten") or c.startswith("offen (ab")).to_numpy().any())
 
 
 def key_figures(review: Review) -> pd.DataFrame:
@@ -65,11 +87,11 @@ def key_figures(review: Review) -> pd.DataFrame:
         meta = review.meta(metric_id)
         now = review.value(metric_id, review.month)
         before = review.value(metric_id, _previous_month(review.month))
-        row = {"Kennzahl": meta["label_de"], month_label(review.month): format_value(now, meta["unit"]),
-               "Vorjahresmonat": format_value(before, meta["unit"]),
+        row = {"Kennzahl": meta["label_de"], month_label(review.month): shown_value(review, metric_id, review.month),
+               "Vorjahresmonat": shown_value(review, metric_id, _previous_month(review.month)),
                "Veränderung": format_change(now, before, meta["unit"], short=True) or "–"}
         if review.compare:
-            row["Jobcenter gesamt"] = format_value(review.value(metric_id, review.month, team=False), meta["unit"])
+            row["Jobcenter gesamt"] = shown_value(review, metric_id, review.month, team=False)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -262,10 +284,14 @@ def review_html(review: Review) -> str:
     if review.exact:
         parts.append(f'<p class="note"><strong>{_e(EXACT_NOTE)}</strong></p>')
     parts.append(f"<p>{_e(INTRO)}</p>")
+    focus = review_focus(review)
+    parts.append(f'<section class="focus"><h2>{_e(FOCUS_TITLE)}</h2>'
+                 + ("<ul>" + "".join(f"<li>{_e(line)}</li>" for line in focus) + "</ul>" if focus
+                    else f"<p>{_e(NOTHING)}</p>") + "</section>")
 
     parts.append("<section><h2>Was gut lief</h2>")
     if review.went_well:
-        parts.append('<ul class="good">' + "".join(f"<li>{_e(point_sentence(p, review.month))}</li>"
+        parts.append('<ul class="good">' + "".join(f"<li>{_e(point_sentence(p, review.month, review.catalog))}</li>"
                                                     for p in review.went_well) + "</ul>")
         parts.extend(chart(p) for p in review.went_well)
     else:
@@ -273,14 +299,17 @@ def review_html(review: Review) -> str:
     parts.append("</section><section><h2>Im Blick behalten</h2>")
     if review.watch:
         parts.append(f"<p>{_e(WATCH_INTRO)}</p>")
-        parts.append('<ul class="watch">' + "".join(f"<li>{_e(point_sentence(p, review.month))}</li>"
+        parts.append('<ul class="watch">' + "".join(f"<li>{_e(point_sentence(p, review.month, review.catalog))}</li>"
                                                      for p in review.watch) + "</ul>")
         parts.extend(chart(p) for p in review.watch)
     else:
         parts.append(f"<p>{_e(NO_WATCH)}</p>")
 
     parts.append("</section><section><h2>Unsere Kennzahlen</h2>")
-    parts.append(_table(key_figures(review), "Für diesen Monat liegen keine Kennzahlen vor."))
+    figures = key_figures(review)
+    parts.append(_table(figures, "Für diesen Monat liegen keine Kennzahlen vor."))
+    if has_empty_marks(figures):
+        parts.append(f'<p class="note">{_e(EMPTY_LEGEND.format(k=review.min_cell_size))}</p>')
     others = others_table(review)
     if others is not None:
         parts.append("<h3>Teams des Bereichs (feste Reihenfolge, keine Rangliste)</h3>")

@@ -7,6 +7,9 @@ app (AppTest) on the committed sample and check each goal line against ``goal_st
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -114,10 +117,10 @@ def box(page: str, **params: str) -> list[str]:
     return [] if body == NOTHING else [line[2:].replace("\\", "") for line in body.split("\n")]
 
 
-def expected_goal_lines(db: Path, team: str) -> list[str]:
+def expected_goal_lines(db: Path, team: str, limit: int = 3) -> list[str]:
     rows = sql(db, "SELECT c.label_de, g.status FROM goal_status g JOIN metric_catalog c USING (metric_id) "
                    "WHERE g.team_id = ? AND g.year = 2026 AND g.status IN ('behind', 'watch') "
-                   "ORDER BY g.status = 'watch', g.metric_id LIMIT 3", [team])
+                   f"ORDER BY g.status = 'watch', g.metric_id LIMIT {limit}", [team])
     words = {"behind": "Unterstützung sinnvoll", "watch": "im Blick behalten"}
     return [f"Ziel „{label}“: {words[status]}." for label, status in rows]
 
@@ -139,3 +142,25 @@ def test_the_team_review_opens_with_the_teams_own_points(db):
     goals = expected_goal_lines(db, team)
     assert [line.split(".")[0] + "." for line in lines[:len(goals)]] == goals
     assert not any("Bei " in line and "Teams" in line for line in lines)  # the team sees its own points only
+
+
+def test_the_review_file_opens_with_the_box_and_marks_an_open_figure(db, tmp_path):
+    out = tmp_path / "review.html"
+    steering = str(ROOT / ".venv" / "bin" / "steering")
+    done = subprocess.run([steering, "review", "--team", "T01", "--month", "2026-10", "--out", str(out),
+                           "--db", str(db)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    page = out.read_text(encoding="utf-8")
+    flat = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert flat.index(TITLE) < flat.index("Was gut lief")  # at the top
+    box = re.search(r'<section class="focus">(.*?)</section>', page, re.S).group(1)
+    items = [html.unescape(item) for item in re.findall(r"<li>(.*?)</li>", box)]
+    goals = [item.split(".")[0] + "." for item in items if item.startswith("Ziel „")]
+    # the file is protected: a goal whose status is hidden drops out, the rest keep their order
+    everything = iter(expected_goal_lines(db, "T01", limit=100))
+    assert goals and all(line in everything for line in goals), (goals, expected_goal_lines(db, "T01", 100))
+    assert items[-1].startswith("Datenqualität: ")
+    # the first-contact rate of October is measurable from 31.10. + 14 days; the Datenstand is earlier
+    as_of = sql(db, "SELECT max(as_of) FROM load_runs WHERE status = 'success'")[0][0]
+    assert as_of < dt.date(2026, 11, 14)
+    assert "offen (ab 14.11.)" in flat and "„offen (ab …)“: noch nicht messbar" in flat
