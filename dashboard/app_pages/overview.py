@@ -1,7 +1,7 @@
 """Überblick: the job center at a glance for the chosen month.
 
 A tile per key metric (value, change against the same month last year, 24
-months as a sparkline, coloured by the metric's direction), then the teams of
+months as a neutral grey sparkline; only the change is coloured, by the metric's direction), then the teams of
 the chosen unit, in fixed order by team id, each with its change against its own
 previous year: a table to read along a row, not a league table.
 """
@@ -74,7 +74,7 @@ def render() -> None:
     for i, metric_id in enumerate(metrics):
         meta = catalog.loc[metric_id]
         value = now["value"].get(metric_id)
-        spark = window[window["metric_id"] == metric_id].sort_values("month")["value"].dropna().tolist()
+        spark = window[window["metric_id"] == metric_id].sort_values("month").dropna(subset=["value"])
         if i and i % per_row == 0:
             cols = st.columns(per_row)
         with cols[i % per_row], st.container(border=True, height="stretch"):
@@ -87,8 +87,11 @@ def render() -> None:
                 meta["label_de"], shown,
                 delta=metric_delta(change), delta_color=delta_color(meta["direction"], change),
                 delta_description="ggü. Vorjahr", label_visibility="collapsed",
-                help=meta["definition_de"], chart_data=spark or None, chart_type="line",
+                help=meta["definition_de"],
             )
+            if len(spark) > 1:  # neutral grey; only the change above is coloured (st.metric colours both)
+                st.plotly_chart(charts.sparkline(spark["month"], spark["value"], meta["unit"]),
+                                key=f"spark_{metric_id}", config={"displayModeBar": False, "staticPlot": False})
             note = goal_note(goals, catalog, metric_id, month)
             if note:
                 st.caption(note)

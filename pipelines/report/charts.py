@@ -33,6 +33,7 @@ PALETTE = {
     "target": "#5E6B78",
     "expected": "#C9D3DC",
     "band": "rgba(52, 98, 127, 0.18)",
+    "neutral": "#8A9099",  # sparklines: no judgement in the line, only in the change beside it
 }
 HEAT_SCALE = [[0.0, "#F5F0E6"], [0.5, "#BFD0DC"], [1.0, "#34627F"]]
 UNIT_AXIS = {"percent": "Prozent", "count": "Anzahl", "per_100": "je 100 eLb"}
@@ -598,3 +599,16 @@ def rule_tick(rule_id: str, label: str) -> str:
 def cases_word(n: float) -> str:
     """The noun for a count: "1 Fall", "2 Fälle"."""
     return "Fall" if n == 1 else "Fälle"
+
+
+def sparkline(months: pd.Series, values: pd.Series, unit: str | None) -> go.Figure:
+    """A tile's 24 months in neutral grey: the tile's change is the only coloured thing on it (a green or
+    orange line next to the coloured change said the same twice, and a flat grey series reads calmer)."""
+    fig = go.Figure(go.Scatter(
+        x=list(months), y=list(values), mode="lines", line={"color": PALETTE["neutral"], "width": 1.6},
+        hovertext=[f"{month_short(pd.Timestamp(m).date())}: {text_of(format_value(v, unit))}"
+                   for m, v in zip(months, values, strict=True)], hoverinfo="text"))
+    fig.update_layout(height=56, margin={"l": 0, "r": 0, "t": 2, "b": 2}, showlegend=False,
+                      xaxis={"visible": False}, yaxis={"visible": False}, plot_bgcolor="rgba(0,0,0,0)",
+                      paper_bgcolor="rgba(0,0,0,0)")
+    return fig

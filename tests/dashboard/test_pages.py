@@ -119,7 +119,14 @@ def test_tiles_colour_by_direction_and_carry_the_fact_sheet(env: Path) -> None:
     integrations = tile(at, label_of(env, "integrations"))
     assert integrations.proto.help.startswith(
         sql(env, "SELECT definition_de FROM metric_catalog WHERE metric_id = 'integrations'")[0][0][:40])
-    assert len(integrations.proto.chart_data) >= 12  # a sparkline of up to 24 months
+    # the sparkline is a grey plotly line of its own: the tile's change is the only coloured thing on it
+    assert len(integrations.proto.chart_data) == 0
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    sparks = [spec for spec in specs if spec["layout"].get("height") == 56]
+    assert len(sparks) >= len([m for m in at.metric if m.proto.delta]), "a sparkline under every tile with a change"
+    for spec in sparks:
+        assert spec["data"][0]["line"]["color"] == "#8A9099"
+        assert len(spec["data"][0]["y"]) >= 12  # up to 24 months
 
 
 def test_team_table_in_fixed_order_with_own_previous_year(env: Path) -> None:
