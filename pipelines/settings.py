@@ -7,6 +7,7 @@ every knob (paths, memory limits) without touching code.
 
 from __future__ import annotations
 
+import functools
 import os
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -155,9 +156,21 @@ def load_settings(config_file: str | Path | None = None, env: dict[str, str] | N
     return Settings(**built)
 
 
-def _check_time_zone(name: str) -> None:
-    """The zone must be one DuckDB's built-in time-zone database knows (it converts the timestamps)."""
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    """Every zone name DuckDB's built-in time-zone database knows (read once per process)."""
     import duckdb
 
-    if not duckdb.execute("SELECT count(*) FROM pg_timezone_names() WHERE name = ?", [name]).fetchall()[0][0]:
+    with duckdb.connect() as con:
+        return frozenset(row[0] for row in con.execute("SELECT name FROM pg_timezone_names()").fetchall())
+
+
+def _check_time_zone(name: str) -> None:
+    """The zone must be one DuckDB's built-in time-zone database knows (it converts the timestamps).
+
+    A connection of its own: the dashboard reads the settings from several session threads at once, and
+    DuckDB's module-level default connection is not safe for that (a result fetched by another thread
+    surfaced as an ``IndexError`` on a served page).
+    """
+    if name not in _time_zones():
         raise SettingsError(f"load.time_zone: unbekannte Zeitzone {name!r}, erwartet z. B. 'Europe/Berlin'")

@@ -32,3 +32,14 @@ def test_unknown_setting_is_a_clear_error(tmp_path: Path) -> None:
     config.write_text("[database]\npaht = 'x'\n", encoding="utf-8")
     with pytest.raises(SettingsError, match="unbekannte Einstellung database.paht"):
         load_settings(config, env={})
+
+
+def test_settings_can_be_read_from_many_threads_at_once() -> None:
+    """The served dashboard reads the settings from every session's thread. Checking the time zone through
+    DuckDB's shared default connection broke a page now and then (another thread's result was fetched:
+    ``IndexError``); each read must succeed however many run at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        zones = list(pool.map(lambda _: load_settings().load.time_zone, range(400)))
+    assert set(zones) == {load_settings().load.time_zone}
