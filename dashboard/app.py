@@ -12,7 +12,9 @@ tests); their order is the list below.
 
 from __future__ import annotations
 
+import logging
 import sys
+import traceback
 from pathlib import Path
 
 import streamlit as st
@@ -45,5 +47,14 @@ pages = st.navigation([
     st.Page(PAGES / "pipeline.py", title="Pipeline", url_path="pipeline") if USER.may_see_pipeline else
     st.Page(PAGES / "not_allowed.py", title="Pipeline", url_path="pipeline", visibility="hidden"),
 ])
-widgets.sidebar_filters(KEY, USER)
-pages.run()
+PAGE_FAULT = ("Diese Seite konnte nicht angezeigt werden. Bitte laden Sie sie neu; tritt der Fehler wieder auf, "
+              "wenden Sie sich an das Controlling. Die Einzelheiten stehen im Protokoll des Servers.")
+FAULT_KEY = "_page_fault"  # the last fault's traceback, for tests (AppTest reads the session state)
+
+try:
+    widgets.sidebar_filters(KEY, USER)
+    pages.run()
+except Exception:  # a fault in a page: a German message, the details only in the server log (they can quote data)
+    logging.getLogger("dashboard").exception("page failed")
+    st.session_state[FAULT_KEY] = traceback.format_exc()
+    st.error(PAGE_FAULT)

@@ -149,3 +149,12 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 @pytest.fixture
 def tiny_source(tmp_path: Path) -> Path:
     return write_canonical(tmp_path / "source", tiny_job_center())
+
+
+def page_faults(at) -> list[str]:  # noqa: ANN001
+    """Every fault of an AppTest run: uncaught exceptions, and the ones the app's frame caught and turned
+    into its German message (``dashboard/app.py``), with their tracebacks."""
+    faults = [str(e.value) for e in at.exception]
+    if "_page_fault" in at.session_state:
+        faults.append(at.session_state["_page_fault"])
+    return faults

@@ -236,7 +236,7 @@ class Snapshot:
     def all_metric_values(self, viewer: Viewer) -> pd.DataFrame:
         """Every visible team's metrics (the export ``metrics``)."""
         frame = self._metric_frame(viewer)
-        return _mark(frame[frame["team_id"].map(viewer.may_see)].reset_index(drop=True), viewer.exact)
+        return _mark(frame[_visible(frame, viewer)].reset_index(drop=True), viewer.exact)
 
     def month_values(self, viewer: Viewer, month: dt.date) -> pd.DataFrame:
         """Every visible team's metrics in ``month`` with the same month a year earlier (``prev_value``)."""
@@ -254,7 +254,7 @@ class Snapshot:
         if self._dq is None:
             return None
         out = self._dq.copy()
-        out = out[out["team_id"].map(viewer.may_see)].reset_index(drop=True)
+        out = out[_visible(out, viewer)].reset_index(drop=True)
         # a team that may see its fix list knows its findings record by record: its own counts are no secret to
         # it (the job center's cells are protected against that knowledge, pipelines/protection.py "insiders")
         hidden = set() if viewer.exact else self.protection.dq_results
@@ -339,7 +339,7 @@ class Snapshot:
         """Goals of the visible teams and the job center; a hidden goal keeps its target only."""
         if self._goals is None:
             return None
-        out = self._goals[self._goals["team_id"].map(viewer.may_see)].reset_index(drop=True)
+        out = self._goals[_visible(self._goals, viewer)].reset_index(drop=True)
         hidden = set() if viewer.exact else self.protection.goal_status
         mask = np.fromiter(((y, t, m) in hidden for y, t, m in zip(out["year"], out["team_id"], out["metric_id"],
                                                                   strict=True)), bool, len(out))
@@ -402,7 +402,7 @@ class Snapshot:
         if self._cases is None:
             return None
         frame = self._cases["survival_summary"]
-        frame = frame[(frame["period"] == period) & frame["team_id"].map(viewer.may_see)].copy()
+        frame = frame[(frame["period"] == period) & _visible(frame, viewer)].copy()
         cases = set() if viewer.exact else self.protection.survival_summary
         integrations = set() if viewer.exact else self.protection.survival_integrations
         mask = np.fromiter(((t, period) in cases for t in frame["team_id"]), bool, len(frame))
@@ -533,3 +533,10 @@ class Snapshot:
         if dq is not None and len(dq):
             out["dq_results"] = float(dq.loc[dq["team_id"] != ALL, "suppressed"].mean())
         return out
+
+
+def _visible(frame: pd.DataFrame, viewer: Viewer) -> pd.Series:
+    """The rows of teams the viewer may see, as a boolean mask. ``.map`` of an empty column gives an object
+    Series, which pandas reads as a list of column names: an empty goal table lost its columns and the
+    Überblick failed on a database without targets."""
+    return frame["team_id"].map(viewer.may_see).astype(bool)

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, page_faults
 from tests.dashboard.demo_center import build_database
 
 APP = str(ROOT / "dashboard" / "app.py")
@@ -52,7 +52,7 @@ def app(page: str | None = None, user: str = "analyst", **params: str) -> AppTes
         at.run()
         if page:
             at.switch_page(f"app_pages/{page}.py").run()
-    assert not at.exception, at.exception
+    assert not page_faults(at), page_faults(at)
     return at
 
 

@@ -22,7 +22,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipelines.report import charts
-from tests.conftest import ROOT
+from tests.conftest import ROOT, page_faults
 from tests.dashboard.demo_center import build_database
 from tests.sql.test_case_events import build_hand_db
 
@@ -43,7 +43,7 @@ def page(db: Path, min_cell_size: int | None = None, user: str | None = None, **
         at.query_params.update(params)
         at.run()
         at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
+    assert not page_faults(at), page_faults(at)
     return at
 
 
@@ -130,7 +130,7 @@ def test_period_lives_in_the_url(hand: Path) -> None:
     assert at.selectbox(key="case_period").value == "all"
     assert at.selectbox(key="case_period").options == ["allen Jahren", "2024", "2023"]
     at.selectbox(key="case_period").select("2023").run()
-    assert not at.exception
+    assert not page_faults(at), page_faults(at)
     assert at.query_params["zugang"] == "2023"
     assert "Zugänge aus 2023" in at.caption[0].value
 

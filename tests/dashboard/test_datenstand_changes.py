@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipelines.load import load_folder
-from tests.conftest import ROOT, tiny_job_center, write_canonical
+from tests.conftest import ROOT, page_faults, tiny_job_center, write_canonical
 from tests.pipelines.test_archive_parquet import _late_entry
 
 APP = str(ROOT / "dashboard" / "app.py")
@@ -21,7 +21,7 @@ def _pipeline_page(db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     monkeypatch.setenv("STEERING_PRIVACY_MIN_CELL_SIZE", "1")
     at = AppTest.from_file(APP, default_timeout=30).run()
     at.switch_page("app_pages/pipeline.py").run()
-    assert not at.exception, at.exception
+    assert not page_faults(at), page_faults(at)
     return at
 
 

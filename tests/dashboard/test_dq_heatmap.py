@@ -26,7 +26,7 @@ from dashboard.app_pages import data_quality as page
 from dashboard.widgets import Filters
 from pipelines.access import User
 from pipelines.report.charts import RULE_TICK_WIDTH, rule_tick
-from tests.conftest import ROOT
+from tests.conftest import ROOT, page_faults
 from tests.conftest import query as sql
 from tests.dashboard.demo_center import build_database
 from tests.dashboard.served import ARGS, CHROMIUM, STEERING, free_port, served
@@ -52,7 +52,7 @@ def app(user: str = "analyst", state: dict | None = None, **params: str) -> AppT
         for k, v in (state or {}).items():
             at.session_state[k] = v
         at.switch_page("app_pages/data_quality.py").run()
-    assert not at.exception, at.exception
+    assert not page_faults(at), page_faults(at)
     return at
 
 
@@ -184,7 +184,7 @@ def test_the_rule_box_filters_the_fix_list_and_the_button_clears_it(db: Path) ->
     assert f"{rule} {label} ({n})" in box.options              # each rule with its number of findings
     assert len(at.dataframe[-1].value) == total
     box.select(rule).run()
-    assert not at.exception
+    assert not page_faults(at), page_faults(at)
     fixes = at.dataframe[-1].value
     assert len(fixes) == n and set(fixes["Regel"]) == {rule} and set(fixes["Team"]) == {team}
     assert any(f"Korrekturliste gefiltert auf Regel {rule} „{label}“" in i.value for i in at.info)

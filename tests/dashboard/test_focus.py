@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from pipelines.report.focus import NOTHING, TITLE, change_sentence, findings_line, focus_lines
 from pipelines.review import Point
-from tests.conftest import ROOT
+from tests.conftest import ROOT, page_faults
 from tests.conftest import query as sql
 from tests.dashboard.demo_center import build_database
 
@@ -110,7 +110,7 @@ def box(page: str, **params: str) -> list[str]:
     at.query_params.update(params)
     at.run()
     at.switch_page(f"app_pages/{page}.py").run()
-    assert not at.exception, at.exception
+    assert not page_faults(at), page_faults(at)
     texts = [m.value for m in at.markdown]
     at_title = texts.index(f"**{TITLE}**")
     body = texts[at_title + 1]

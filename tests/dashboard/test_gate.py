@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from pipelines import synthetic
 from pipelines.load import load_folder
-from tests.conftest import ROOT, SAMPLE_DIR
+from tests.conftest import ROOT, SAMPLE_DIR, page_faults
 
 APP = str(ROOT / "dashboard" / "app.py")
 AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "k" * 48,
@@ -61,7 +61,7 @@ def run(secrets: dict | None = None, user: dict | None = None) -> AppTest:
     if user is not None:
         at.user = user
     at.run()
-    assert not at.exception, at.exception
+    assert not page_faults(at), page_faults(at)
     return at
 
 

@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipelines.load import load_folder
-from tests.conftest import ROOT, tiny_job_center, write_canonical
+from tests.conftest import ROOT, page_faults, tiny_job_center, write_canonical
 
 APP = str(ROOT / "dashboard" / "app.py")
 NAME = '![b](http://127.0.0.1:8999/beacon.png) <a href="http://127.0.0.1:8999/x">**Team**</a>'
@@ -37,7 +37,7 @@ def _open(db: Path, page: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     at.query_params["team"] = "T1"
     at.run()
     at.switch_page(f"app_pages/{page}.py").run()
-    assert not at.exception, at.exception
+    assert not page_faults(at), page_faults(at)
     return at
 
 

@@ -21,7 +21,7 @@ import pytest
 from streamlit.proto.Metric_pb2 import Metric
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, page_faults
 from tests.conftest import query as sql
 from tests.dashboard.demo_center import build_database
 
@@ -48,7 +48,7 @@ def app(page: str | None = None, **params: str) -> AppTest:
     at.run()
     if page:
         at.switch_page(f"app_pages/{page}.py").run()
-    assert not at.exception, at.exception
+    assert not page_faults(at), page_faults(at)
     return at
 
 
@@ -211,7 +211,7 @@ def test_team_page_lines_fact_sheets_and_hover(env: Path) -> None:
     at.radio(key="filter_thema").set_value("Bestand und Bewegung").run()
     before = _spec(at, "trend_elb_stock")
     at.sidebar.selectbox(key="filter_team").select(second).run()
-    assert not at.exception
+    assert not page_faults(at), page_faults(at)
     assert f"({second})" in at.title[0].value and at.query_params["team"] == second
     for team, shown in ((first, before), (second, _spec(at, "trend_elb_stock"))):
         expected = value(env, team, month, "elb_stock")
@@ -224,7 +224,7 @@ def test_filters_survive_a_page_switch(env: Path) -> None:
     at.sidebar.selectbox(key="filter_team").select(second).run()
     assert at.query_params["team"] == second
     at.switch_page("app_pages/data_quality.py").run()
-    assert not at.exception
+    assert not page_faults(at), page_faults(at)
     assert f"({second})" in at.title[0].value
     at.switch_page("app_pages/team.py").run()
     assert f"({second})" in at.title[0].value and at.query_params["team"] == second
@@ -484,5 +484,5 @@ def test_keeps_working_while_a_load_swaps_the_file(tmp_path: Path, monkeypatch: 
     assert at.dataframe[0].value["Lauf"].tolist() == ["1"]
     load_folder(source, db)  # a second load swaps in a new file while the app holds the old one open
     at.run()
-    assert not at.exception, at.exception
+    assert not page_faults(at), page_faults(at)
     assert at.dataframe[0].value["Lauf"].tolist() == ["2", "1"]

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from pipelines import agreements
 from pipelines.publish import Snapshot, Viewer
 from pipelines.review import gather, pick, score_metrics
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, page_faults, run_cli
 from tests.conftest import query as sql
 from tests.dashboard.demo_center import build_database
 
@@ -51,7 +51,7 @@ def review_page(team: str, **params: str) -> AppTest:
     at.query_params.update({"team": team, **params})
     at.run()
     at.switch_page("app_pages/team_review.py").run()
-    assert not at.exception, at.exception
+    assert not page_faults(at), page_faults(at)
     return at
 
 
@@ -103,7 +103,7 @@ def test_page_shows_what_went_well_with_numbers_and_records_agreements(db: Path)
     at.text_area(key="agreement_text").input("Erstgespräche innerhalb von 14 Tagen anbieten")
     at.selectbox(key="agreement_owner").select("Teamleitung")
     next(b for b in at.button if b.label == "Vereinbarung festhalten").click().run()
-    assert not at.exception, at.exception
+    assert not page_faults(at), page_faults(at)
     saved = agreements.for_meeting(store, team, month)
     assert list(saved["text"]) == ["Erstgespräche innerhalb von 14 Tagen anbieten"]
     assert list(saved["owner_role"]) == ["Teamleitung"] and list(saved["status"]) == ["open"]
