@@ -41,6 +41,23 @@ Form = dict[int, float]  # variable index -> coefficient
 TOL = 1e-6
 
 
+def svd(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Thin SVD of a component's forms. NumPy's divide-and-conquer driver (gesdd) is fast but can fail to
+    converge on large, badly conditioned matrices (it stopped a 12,000-person demo load once in several
+    runs, under multithreaded BLAS); the slower QR-iteration driver (gesvd) then gives the same factors."""
+    try:
+        return np.linalg.svd(matrix, full_matrices=False)
+    except np.linalg.LinAlgError:
+        return svd_robust(matrix)
+
+
+def svd_robust(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The fallback of ``svd``: LAPACK's gesvd through SciPy."""
+    import scipy.linalg
+
+    return scipy.linalg.svd(matrix, full_matrices=False, lapack_driver="gesvd")
+
+
 @dataclass
 class Cell:
     """One published unit (a table row, a chart point): shown or hidden as a whole."""
@@ -260,7 +277,7 @@ class _Audit:
                 for a, i in enumerate(rows):
                     for v, c in self.reduced[i][0].items():
                         matrix[a, index[v]] = c
-                u, s, vt = np.linalg.svd(matrix, full_matrices=False)
+                u, s, vt = svd(matrix)
                 keep = s > TOL * max(1.0, s.max() if s.size else 1.0)
                 self.cache[signature] = (index, u[:, keep], s[keep], vt[keep])
             self._basis[comp] = self.cache[signature]
