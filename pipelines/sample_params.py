@@ -41,7 +41,7 @@ N_TEAMS = len(TEAMS)
 U25_BY_REGION = np.array([0, 1, 1, 0])  # regions Nord, Süd, Ost, West -> team index
 UE25_BY_REGION = np.array([2, 3, 4, 5])
 FM_TEAM, REHA_TEAM = 6, 7
-REGION_P = [0.30, 0.25, 0.25, 0.20]
+REGION_P = [0.28, 0.25, 0.25, 0.22]
 
 TEAM_GAP = np.array([t.contact_gap for t in TEAMS])
 TEAM_FIRST_P = np.array([t.first_interview for t in TEAMS])
@@ -74,8 +74,20 @@ SEASON_INTEGRATION = np.array([0.95, 1.0, 1.2, 1.25, 1.2, 1.05, 1.0, 1.15, 1.1, 
 SEASON_ENTRY = np.array([1.3, 1.05, 1.0, 0.95, 0.9, 0.95, 1.1, 1.15, 1.0, 0.95, 0.85, 0.8])
 # integrations in benefit that do not end the spell (part-time, Aufstocker), per person-year
 IN_BENEFIT_INTEGRATION = np.array([0.15, 0.08, 0.03])
-P_FM = np.array([0.04, 0.15, 0.40])  # Ü25 persons handed to Fallmanagement during a spell
-REHA_P = 0.55  # severely disabled persons looked after by the Reha team
+# Team shares. At 12,000 persons the eLb stock is about 5,900, so a team needs about 10.5 % of it to
+# hold a realistic caseload of 600+ (issue 16, item 12): Fallmanagement and Reha about 11 % each, the
+# two U25 teams about 24 % together, the four regional Ü25 teams the rest (measured in docs/sample-data.md).
+P_FM = np.array([0.07, 0.26, 0.58])  # Ü25 spells handed to Fallmanagement, by distance to the labour market
+FM_HANDOVER_DAYS = (90, 540)  # days from a new spell's start to the handover to Fallmanagement
+# a spell of the initial stock began before the window (its history is cut), so its handover may fall
+# anywhere in the window; with 90-540 days every long-term recipient's stay would be over by the last year
+FM_HANDOVER_INITIAL_DAYS = (30, 1460)
+FM_STAY_DAYS = (360, 1080)  # days in Fallmanagement (1-3 years) before the person goes back to the Ü25 team
+REHA_P = 0.80  # severely disabled persons looked after by the Reha team
+# persons not severely disabled but in vocational rehabilitation or with health limitations (same team)
+REHA_OTHER_P = 0.11
+# persons under 25 at their first spell start: fewer in the initial (long-term) stock than among entrants
+YOUNG_P_INITIAL, YOUNG_P_ENTRANT = 0.20, 0.38
 
 # ---- events ---------------------------------------------------------------------------------------
 CONTACT_TYPES = ("first_interview", "follow_up", "phone", "video", "written")

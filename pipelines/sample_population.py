@@ -114,8 +114,9 @@ def make_persons(rng: np.random.Generator, n: int, w0: int, end: int) -> Persons
     cls = np.where(
         initial, rng.choice(3, size=n, p=P.CLASS_P_INITIAL), rng.choice(3, size=n, p=P.CLASS_P_ENTRANT)
     ).astype(np.int8)
-    # age at the first spell start: about a fifth young adults, the rest 25-64
-    young = rng.random(n) < np.where(initial, 0.12, 0.24)
+    # age at the first spell start: under 25 for about 30 % (entrants more often), the rest 25-64; the
+    # share sizes the two U25 teams (about a quarter of the stock, as in a real job center)
+    young = rng.random(n) < np.where(initial, P.YOUNG_P_INITIAL, P.YOUNG_P_ENTRANT)
     young_age = 15 + rng.choice(10, size=n, p=[0.03, 0.05, 0.09, 0.14, 0.13, 0.12, 0.12, 0.11, 0.11, 0.10])
     old_age = 25 + np.floor(40 * rng.beta(1.3, 1.7, size=n))
     age = np.where(young, young_age, old_age) + rng.random(n)
@@ -136,7 +137,7 @@ def make_persons(rng: np.random.Generator, n: int, w0: int, end: int) -> Persons
         initial=initial, cls=cls, birth=birth, sex=sex, single_parent=single_parent,
         disabled=disabled, qual=qual, bg=bg, first_start=first_start,
         nonemp_only=rng.random(n) < P.NONEMP_ONLY_SHARE,
-        reha=disabled & (rng.random(n) < P.REHA_P),
+        reha=rng.random(n) < np.where(disabled, P.REHA_P, P.REHA_OTHER_P),
     )
 
 
@@ -191,8 +192,11 @@ def make_spells(rng: np.random.Generator, ps: Persons, w0: int, end: int) -> Spe
 def make_segments(rng: np.random.Generator, ps: Persons, sp: Spells) -> Segments:
     """Split every employable spell into team assignments.
 
-    U25 persons move to their Ü25 team on the first of the month after their 25th
-    birthday; some Ü25 persons are handed to Fallmanagement and later back.
+    U25 persons move to their Ü25 team (or Reha) on the first of the month after
+    their 25th birthday; some Ü25 persons are handed to Fallmanagement and later
+    back. A spell of the initial stock is handed over anywhere in the window, not
+    just early: its history before the window is cut, and with early handovers
+    alone Fallmanagement would be nearly empty by the last year.
     """
     si = np.flatnonzero(sp.employable)
     person = sp.person[si]
@@ -204,9 +208,10 @@ def make_segments(rng: np.random.Generator, ps: Persons, sp: Spells) -> Segments
     team0 = np.where(young, P.U25_BY_REGION[region], ue25)
     m1 = young & (turn25 <= e)
     fm = ~young & (team0 != P.REHA_TEAM) & (rng.random(si.size) < P.P_FM[ps.cls[person]])
-    c2 = s + rng.integers(90, 541, si.size)
+    lo, hi = np.where(sp.initial[si][:, None], P.FM_HANDOVER_INITIAL_DAYS, P.FM_HANDOVER_DAYS).T
+    c2 = s + rng.integers(lo, hi + 1)
     m2 = fm & (c2 <= e)
-    c3 = c2 + rng.integers(270, 721, si.size)
+    c3 = c2 + rng.integers(P.FM_STAY_DAYS[0], P.FM_STAY_DAYS[1] + 1, si.size)
     m3 = m2 & (c3 <= e)
     k = np.arange(si.size)
     pos = np.concatenate([k, k[m1], k[m2], k[m3]])
