@@ -35,6 +35,7 @@ CATALOG_COLUMNS: dict[str, str] = {
     "key_figure": "BOOLEAN", "team_table": "BOOLEAN", "goal_kind": "VARCHAR", "goal_capable": "BOOLEAN",
     "tracked_metric_id": "VARCHAR", "signed": "BOOLEAN", "protected_by": "VARCHAR", "protect": "VARCHAR",
     "ready_after": "VARCHAR", "count_noun_de": "VARCHAR",
+    "stands_in_for": "VARCHAR",
 }
 # The columns of load_rejects the fix list reads (the loader writes the table, pipelines/runlog.py).
 LOAD_REJECTS_READ = ("run_id BIGINT, table_name VARCHAR, record_id VARCHAR, column_name VARCHAR,"

@@ -72,8 +72,9 @@ METRIC_KEYS: dict[str, tuple[str, ...] | type] = {
     "protect": dict,           # which counts numerator and denominator sum up (pipelines/protection.py)
     "ready_after": str,        # when month M's value can exist: "14d" = d(M) + 14 days, "3m" = end of M + 3 months
     "count_noun_de": str,      # what a count counts, for whole sentences ("26 Personen, 2 weniger als …")
+    "stands_in_for": str,      # a quarter sum: the monthly count it stands in for on the Team page
 }
-OPTIONAL_TEXT = {"count_noun_de"}  # may stay empty (only a count needs a noun)
+OPTIONAL_TEXT = {"count_noun_de", "stands_in_for"}  # may stay empty (only a count needs a noun)
 PROTECT_SIDE_KEYS = {"atom": str, "window": int, "lag": int, "since": ("january", "december"), "minus_lag": int,
                      "mean": bool}
 
@@ -145,6 +146,7 @@ def _metric_sheet(path: Path, sheet: object) -> dict[str, Any]:
     sheet.setdefault("signed", False)
     sheet.setdefault("ready_after", "0d")
     sheet.setdefault("count_noun_de", "")
+    sheet.setdefault("stands_in_for", "")
     if not re.fullmatch(r"\d{1,3}[dm]", str(sheet["ready_after"])):
         raise SqlModelError(f"{where}: 'ready_after' must be a number of days or months like 14d or 3m, "
                             f"not {sheet['ready_after']!r}")

@@ -2,7 +2,10 @@
 
 Every metric as a line against the team's own previous year and against the job
 center, one theme at a time; the fact sheet (``metric_catalog.definition_de``) is
-one click away under each chart, numerator and denominator on hover.
+one click away under each chart, numerator and denominator on hover. Where most of a
+small team's monthly counts are hidden (fewer than the minimum number of persons), the
+chart shows the count's quarterly sums instead (``metric_catalog.stands_in_for``, issue 16
+item 6): three months together are often large enough to be shown.
 """
 
 from __future__ import annotations
@@ -16,15 +19,43 @@ from pipelines.report import charts
 from pipelines.report.formats import gap_note, inline, month_label
 
 WINDOW = 24
+MOSTLY_HIDDEN = 0.5  # more than this share of the window's monthly values hidden: show the quarter sums
 
 
 def themes(catalog: pd.DataFrame) -> dict[str, list[str]]:
-    """Theme (``metric_catalog.theme_de``) -> its metric ids, both in the catalogue's display order."""
+    """Theme (``metric_catalog.theme_de``) -> its charts' metric ids, both in the catalogue's display order.
+
+    A quarter sum (``stands_in_for``) is no chart of its own: it stands in for its monthly count."""
     frame = catalog.reset_index().sort_values("display_order")
+    frame = frame[frame["metric_id"].map(lambda m: not stands_in_for(catalog, m))]
     out: dict[str, list[str]] = {}
     for theme, metric_id in zip(frame["theme_de"], frame["metric_id"], strict=True):
         out.setdefault(theme, []).append(metric_id)
     return out
+
+
+def stands_in_for(catalog: pd.DataFrame, metric_id: str) -> str:
+    """The monthly count a quarter sum stands in for ("" for every other metric, and in a database
+    loaded before the catalogue had the column)."""
+    value = catalog.loc[metric_id].get("stands_in_for") if metric_id in catalog.index else None
+    return value if isinstance(value, str) else ""
+
+
+def quarter_stand_in(catalog: pd.DataFrame, metric_id: str) -> str | None:
+    """The quarter sum that stands in for ``metric_id``, if the catalogue has one."""
+    for other in catalog.index:
+        if stands_in_for(catalog, other) == metric_id:
+            return other
+    return None
+
+
+def mostly_hidden(series: pd.DataFrame, end, months: int) -> bool:  # noqa: ANN001
+    """Whether more than half of the window's monthly values are hidden for privacy (``suppressed``)."""
+    if "suppressed" not in series or series.empty:
+        return False
+    month, last = pd.to_datetime(series["month"]), pd.Timestamp(end)
+    window = series[(month > last - pd.DateOffset(months=months)) & (month <= last)]
+    return bool(len(window)) and window["suppressed"].fillna(False).astype(bool).mean() > MOSTLY_HIDDEN
 
 
 def fact_sheet(text: str | None) -> str:
@@ -44,8 +75,9 @@ def render() -> None:
     st.title(f"Team {inline(name)}")
     st.caption(f"{WINDOW} Monate bis {month_label(filters.month)} · durchgezogen: das Team, gestrichelt: dasselbe "
                "Team ein Jahr zuvor, gepunktet: Jobcenter gesamt. Zähler und Nenner zeigt der Mauszeiger. "
-               "Unter einem Diagramm mit Lücken steht, warum ein Monat fehlt: zum Schutz der Sozialdaten nicht "
-               "ausgewiesen, noch nicht messbar oder nichts zu messen.")
+               "Unter einem Diagramm mit Lücken steht, warum ein Monat fehlt: weniger als "
+               f"{data.min_cell_size()} Personen (zum Schutz der Sozialdaten nicht ausgewiesen), noch nicht "
+               "messbar oder nichts zu messen.")
     own = data.metric_values(key, filters.team_id)
     center = data.metric_values(key, data.ALL)
     goals = data.goal_status(key)
@@ -62,16 +94,27 @@ def render() -> None:
 
 def _metric_block(metric_id: str, catalog: pd.DataFrame, own: pd.DataFrame, center: pd.DataFrame, filters,  # noqa: ANN001
                   name: str, goals: pd.DataFrame | None, as_of) -> None:  # noqa: ANN001
+    series, whole_series = own[own["metric_id"] == metric_id], center[center["metric_id"] == metric_id]
+    stand_in = quarter_stand_in(catalog, metric_id)
+    quarterly = bool(stand_in) and mostly_hidden(series, filters.month, WINDOW)
+    if quarterly:  # a quarter's sum, drawn in the quarter's last month
+        monthly_label = catalog.loc[metric_id, "label_de"]
+        metric_id = stand_in
+        series, whole_series = (frame[(frame["metric_id"] == metric_id) & (frame["month"].dt.month % 3 == 0)]
+                                for frame in (own, center))
     meta = catalog.loc[metric_id]
-    team = charts.trend_frame(own[own["metric_id"] == metric_id], filters.month, WINDOW)
-    whole = charts.trend_frame(center[center["metric_id"] == metric_id], filters.month, WINDOW)
+    team = charts.trend_frame(series, filters.month, WINDOW)
+    whole = charts.trend_frame(whole_series, filters.month, WINDOW)
     target = charts.target_line(goals, catalog, metric_id, filters.team_id, team["month"])
     detail = "Team, Vorjahr und Jobcenter" + (" · mit Ziel" if target else "")
     fig = charts.metric_trend(team, whole, title=charts.two_line_title(meta["label_de"], detail),
                               unit=meta["unit"], team_name=name, target=target)
     st.plotly_chart(fig, key=f"trend_{metric_id}", config={"displaylogo": False, "locale": "de"})
-    note = gap_note(own[own["metric_id"] == metric_id], filters.month, WINDOW, meta.get("ready_after"), as_of,
-                    data.min_cell_size())
+    if quarterly:
+        st.caption(f"Die Monatswerte „{monthly_label}“ liegen in diesem Team meist unter "
+                   f"{data.min_cell_size()} und werden deshalb nicht ausgewiesen. Gezeigt wird die Summe je "
+                   "Kalenderquartal, im letzten Monat des Quartals (März, Juni, September, Dezember).")
+    note = gap_note(series, filters.month, WINDOW, meta.get("ready_after"), as_of, data.min_cell_size())
     if note:
         st.caption(note)
     with st.expander(f"Steckbrief: {meta['label_de']}"):

@@ -1,7 +1,8 @@
 /* ---
 kind: table
 name: core.team_month
-depends_on: [core.params, core.calendar, core.team_list, core.person_month, core.integration_facts]
+depends_on: [core.params, core.calendar, core.team_list, core.person_month, core.integration_facts,
+             core.person_day_team, staging.benefit_spells]
 grain: [team_id, month]
 --- */
 -- The counts several metrics build on, for every team of core.team_list (incl.
@@ -13,6 +14,8 @@ grain: [team_id, month]
 --                                          counting integrations in M, by team on the date
 --   integrations_ltb                       of those, persons in ltb_stock(M-1) (any team
 --                                          then); NULL while ltb_stock(M-1) is undefined
+--   entries, exits                         employable spells starting / ending in M, by team on
+--                                          the spell's first / last day ('__unassigned__' without)
 with grid as (
     select t.team_id, c.month, c.month_end
     from core.team_list t
@@ -42,6 +45,30 @@ integrations as (
     group by grouping sets ((team_id, month), (month))
 ),
 
+flows as (
+    select coalesce(pdt.team_id, '__unassigned__') as team_id,
+           date_trunc('month', s.spell_start)::date as month, 1 as is_entry, 0 as is_exit
+    from staging.benefit_spells s
+    left join core.person_day_team pdt on pdt.person_id = s.person_id and pdt.day = s.spell_start
+    where s.employable and s.spell_start is not null
+    union all
+    select coalesce(pdt.team_id, '__unassigned__') as team_id,
+           date_trunc('month', s.spell_end)::date as month, 0 as is_entry, 1 as is_exit
+    from staging.benefit_spells s
+    left join core.person_day_team pdt on pdt.person_id = s.person_id and pdt.day = s.spell_end
+    where s.employable and s.spell_end is not null
+),
+
+flow_counts as (
+    select
+        case when grouping(team_id) = 1 then '__all__' else team_id end as team_id,
+        month,
+        sum(is_entry) as entries,
+        sum(is_exit) as exits
+    from flows
+    group by grouping sets ((team_id, month), (month))
+),
+
 final as (
     select
         g.team_id,
@@ -53,11 +80,14 @@ final as (
         coalesce(i.integrations_single_parent, 0) as integrations_single_parent,
         case
             when (g.month - interval 1 day)::date - 729 >= p.start_date then coalesce(i.integrations_ltb, 0)
-        end as integrations_ltb
+        end as integrations_ltb,
+        coalesce(f.entries, 0) as entries,
+        coalesce(f.exits, 0) as exits
     from grid g
     cross join core.params p
     left join stock s on s.team_id = g.team_id and s.month = g.month
     left join integrations i on i.team_id = g.team_id and i.month = g.month
+    left join flow_counts f on f.team_id = g.team_id and f.month = g.month
 )
 
 select * from final order by team_id, month

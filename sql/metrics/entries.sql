@@ -1,6 +1,6 @@
 /* ---
 kind: metric
-depends_on: [core.team_list, core.calendar, core.person_day_team]
+depends_on: [core.team_month]
 grain: [team_id, month, metric_id]
 metrics:
   - id: entries
@@ -33,43 +33,15 @@ metrics:
       Offizielles Pendant: Zugänge in den eLb-Bestand der BA-Statistik; dort nach
       eigenen Regeln bereinigt, hier unmittelbar aus den Leistungszeiträumen.
 --- */
-with grid as (
-    select t.team_id, c.month
-    from core.team_list t
-    cross join core.calendar c
-),
-
-events as (
+with final as (
     select
-        coalesce(pdt.team_id, '__unassigned__') as team_id,
-        date_trunc('month', s.spell_start)::date as month
-    from staging.benefit_spells s
-    left join core.person_day_team pdt
-      on pdt.person_id = s.person_id
-     and pdt.day = s.spell_start
-    where s.employable
-      and s.spell_start is not null
-),
-
-counted as (
-    select
-        case when grouping(team_id) = 1 then '__all__' else team_id end as team_id,
+        team_id,
         month,
-        count(*) as n
-    from events
-    group by grouping sets ((team_id, month), (month))
-),
-
-final as (
-    select
-        g.team_id,
-        g.month,
         'entries' as metric_id,
-        coalesce(c.n, 0)::double as value,
-        coalesce(c.n, 0)::double as numerator,
+        entries::double as value,
+        entries::double as numerator,
         null::double as denominator
-    from grid g
-    left join counted c on c.team_id = g.team_id and c.month = g.month
+    from core.team_month
 )
 
 select * from final

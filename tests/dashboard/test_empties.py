@@ -7,6 +7,7 @@ and checks the note under the chart of a metric measured three months late.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,8 +15,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from pipelines.load import load_folder
 from pipelines.report.formats import gap_note
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SAMPLE_DIR, page_faults
 from tests.conftest import query as sql
 from tests.dashboard.demo_center import build_database
 
@@ -55,6 +57,55 @@ def test_the_team_page_says_why_a_month_is_missing(db):
     at.query_params.update({"team": "T01", "thema": "SGB-II-Kennzahlen"})
     at.run()
     at.switch_page("app_pages/team.py").run()
-    assert not at.exception, at.exception
+    assert not page_faults(at), page_faults(at)
     notes = [c.value for c in at.caption if c.value.startswith("Lücken im Verlauf")]
     assert any("Okt. 2026: „offen (ab 31.01.)“, noch nicht messbar" in note for note in notes), notes
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("quarters") / "sample.duckdb"
+    load_folder(SAMPLE_DIR, path)
+    return path
+
+
+def _team_page(db: Path, user: str, team: str) -> AppTest:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("STEERING_DATABASE_PATH", str(db))
+        mp.setenv("STEERING_DEMO_USER", user)
+        at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
+        at.query_params.update({"team": team, "thema": "Bestand und Bewegung"})
+        at.run()
+        at.switch_page("app_pages/team.py").run()
+    assert not page_faults(at), page_faults(at)
+    return at
+
+
+def _chart_months(at: AppTest, title: str) -> set[int]:
+    """The months of the year the team's line of the chart titled ``title`` has points in."""
+    for chart in at.get("plotly_chart"):
+        fig = json.loads(chart.proto.spec)
+        if title in json.dumps(fig["layout"].get("title", ""), ensure_ascii=False):
+            xs = [x for trace in fig["data"] if trace.get("line", {}).get("dash") in (None, "solid")
+                  for x in trace.get("x", []) or []]
+            return {pd.Timestamp(x).month for x in xs}
+    raise AssertionError(f"no chart titled {title!r}")
+
+
+def test_a_small_team_sees_its_counts_by_quarter_where_most_months_are_hidden(sample_db: Path) -> None:
+    """Issue 16, item 6. The committed sample's teams are small (100-230 eLb): most of their monthly
+    integration counts are below 5 and hidden in the protected view. The Team page then draws the
+    quarter sums, in the quarters' last months, and says so; the exact view (analyst) keeps the months."""
+    months = sql(sample_db, "SELECT max(month) FROM metric_values")[0][0]
+    teams = [r[0] for r in sql(sample_db, "SELECT team_id FROM staging.teams ORDER BY team_id")]
+    quarterly = []
+    for team in teams:
+        at = _team_page(sample_db, "manager", team)
+        if any("Summe je Kalenderquartal" in c.value and "„Integrationen“" in c.value for c in at.caption):
+            quarterly.append(team)
+            drawn = _chart_months(at, "Integrationen im Quartal")
+            assert drawn and drawn <= {3, 6, 9, 12}, drawn
+    assert quarterly, f"no team of the committed sample shows quarters (last month {months})"
+    exact = _team_page(sample_db, "analyst", quarterly[0])
+    assert not any("Kalenderquartal" in c.value for c in exact.caption)
+    assert len(_chart_months(exact, "Integrationen")) == 12

@@ -8,6 +8,7 @@ the keys, or with a wrong value, stops with a message that names the file, the m
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -75,19 +76,36 @@ def test_columns_and_types(con):
     assert [c for c, _ in described] == [
         "metric_id", "label_de", "label_en", "unit", "direction", "definition_de", "theme_de", "display_order",
         "key_figure", "team_table", "goal_kind", "goal_capable", "tracked_metric_id", "signed", "protected_by",
-        "protect", "ready_after", "count_noun_de"]
+        "protect", "ready_after", "count_noun_de", "stands_in_for"]
     frame = con.execute("SELECT * FROM metric_catalog").df()
     assert not frame.isna().any().any()  # every metric states every fact (or gets its default)
 
 
 def test_themes_and_order_are_the_team_pages_groups(con):
-    rows = con.execute("SELECT theme_de, metric_id FROM metric_catalog ORDER BY display_order").fetchall()
+    rows = con.execute("SELECT theme_de, metric_id FROM metric_catalog WHERE stands_in_for = ''"
+                       " ORDER BY display_order").fetchall()
     assert [m for _, m in rows] == [m for ids in OLD_GROUPS.values() for m in ids]
     grouped: dict[str, list[str]] = {}
     for theme, metric_id in rows:
         grouped.setdefault(theme, []).append(metric_id)
     assert grouped == OLD_GROUPS  # themes in the same order, metrics in the same order within each
     assert con.execute("SELECT count(DISTINCT display_order) = count(*) FROM metric_catalog").fetchone()[0]
+
+
+def test_a_quarter_sum_stands_in_for_a_monthly_count_of_its_theme(con):
+    """Issue 16, item 6: the quarter sums are no chart of their own; each names its monthly count,
+    shares its theme and noun, follows it in the order and can carry no goal."""
+    cat = catalog(con)
+    quarters = {m: r for m, r in cat.items() if r["stands_in_for"]}
+    assert {m: r["stands_in_for"] for m, r in quarters.items()} == {
+        "entries_quarter": "entries", "exits_quarter": "exits", "integrations_quarter": "integrations"}
+    for metric_id, row in quarters.items():
+        base = cat[row["stands_in_for"]]
+        assert (row["theme_de"], row["unit"]) == (base["theme_de"], "count")
+        assert row["count_noun_de"] == base["count_noun_de"]
+        assert row["display_order"] == base["display_order"] + 1, metric_id
+        assert not row["goal_capable"] and row["direction"] == "neutral", metric_id
+        assert json.loads(row["protect"]) == {"numerator": {"atom": row["stands_in_for"], "window": 3}}
 
 
 def test_key_figures_and_team_table_are_the_overviews_lists(con):

@@ -163,6 +163,13 @@ def sparse(**cells: float) -> list[float]:
     return series
 
 
+def quarterly(*quarters: float) -> list[float | None]:
+    """A 36-month series of quarter sums: the twelve quarters Q1 2022 .. Q4 2024 in their last month, NULL
+    in the others."""
+    assert len(quarters) == 12, len(quarters)
+    return [quarters[i // 3] if i % 3 == 2 else None for i in range(36)]
+
+
 # Full series (value = numerator, denominator NULL) of the count metrics, per team.
 COUNT_SERIES: dict[str, dict[str, list[float | None]]] = {
     "elb_stock": {
@@ -206,6 +213,25 @@ COUNT_SERIES: dict[str, dict[str, list[float | None]]] = {
         UN: sparse(m2023_03=1),
         # I03 (P09 never eLb) does not count
         ALL: sparse(m2023_03=1, m2023_04=1, m2024_03=1, m2024_05=1, m2024_07=1),
+    },
+    # the sums of a calendar quarter, in its last month (NULL in every other month), Q1 2022 .. Q4 2024
+    "entries_quarter": {
+        # S01+S02a (Jan 22); S04a (Jun); S02b (Sep); S04b (Oct)
+        "T1": quarterly(2, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0),
+        # S05 (Jan 23), S06 (May 23)
+        UN: quarterly(0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0),
+        # Jan 22 (4) + Mar 22 (1); Jun; Sep (2); Oct; Jan 23; Apr + May 23; Dec 24
+        ALL: quarterly(5, 1, 2, 1, 1, 2, 0, 0, 0, 0, 0, 1),
+    },
+    "exits_quarter": {
+        # May 22, Dec 22, Mar 23, Aug 24
+        "T1": quarterly(0, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1, 0),
+    },
+    "integrations_quarter": {
+        # I02 (Apr 23), I04 (Mar 24)
+        "T2": quarterly(0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0),
+        # I01 (Mar 23), I02 (Apr 23), I04 (Mar 24), I06 (May 24), I07 (Jul 24): one per quarter
+        ALL: quarterly(0, 0, 0, 0, 1, 1, 0, 0, 1, 1, 1, 0),
     },
     "ltb_stock": {
         # NULL until d(M)-729 >= 2022-01-01 (first: 2023-12-31); P01 | +P02 back from T2 | P01
