@@ -93,7 +93,7 @@ def _chart_months(at: AppTest, title: str) -> set[int]:
 
 
 def test_a_small_team_sees_its_counts_by_quarter_where_most_months_are_hidden(sample_db: Path) -> None:
-    """Issue 16, item 6. The committed sample's teams are small (100-230 eLb): most of their monthly
+    """Issue 16, item 6. The committed sample's teams are small (100-155 eLb): most of their monthly
     integration counts are below 5 and hidden in the protected view. The Team page then draws the
     quarter sums, in the quarters' last months, and says so; the exact view (analyst) keeps the months."""
     months = sql(sample_db, "SELECT max(month) FROM metric_values")[0][0]
