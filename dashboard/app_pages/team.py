@@ -5,7 +5,7 @@ center, one theme at a time; the fact sheet (``metric_catalog.definition_de``) i
 one click away under each chart, numerator and denominator on hover. Where most of a
 small team's monthly counts are hidden (fewer than the minimum number of persons), the
 chart shows the count's quarterly sums instead (``metric_catalog.stands_in_for``, issue 16
-item 6): three months together are often large enough to be shown.
+item 6) where they cover more of the period: three months together are often large enough.
 """
 
 from __future__ import annotations
@@ -49,13 +49,33 @@ def quarter_stand_in(catalog: pd.DataFrame, metric_id: str) -> str | None:
     return None
 
 
+def _window(series: pd.DataFrame, end, months: int) -> pd.DataFrame:  # noqa: ANN001
+    month, last = pd.to_datetime(series["month"]), pd.Timestamp(end)
+    return series[(month > last - pd.DateOffset(months=months)) & (month <= last)]
+
+
 def mostly_hidden(series: pd.DataFrame, end, months: int) -> bool:  # noqa: ANN001
     """Whether more than half of the window's monthly values are hidden for privacy (``suppressed``)."""
     if "suppressed" not in series or series.empty:
         return False
-    month, last = pd.to_datetime(series["month"]), pd.Timestamp(end)
-    window = series[(month > last - pd.DateOffset(months=months)) & (month <= last)]
+    window = _window(series, end, months)
     return bool(len(window)) and window["suppressed"].fillna(False).astype(bool).mean() > MOSTLY_HIDDEN
+
+
+def months_shown(series: pd.DataFrame, end, months: int, per_point: int = 1) -> int:  # noqa: ANN001
+    """How many months of the window the shown values cover (a quarter's value covers three)."""
+    window = _window(series, end, months)
+    return per_point * int(window["value"].notna().sum())
+
+
+def quarters_help(monthly: pd.DataFrame, quarters: pd.DataFrame, end) -> bool:  # noqa: ANN001
+    """Quarters instead of months: where most months are hidden and the shown quarters cover more months.
+
+    A quarter can be hidden too: beside a small count, by differencing with a running sum that is
+    published every month (the Jahresfortschrittswert's integrations since January give Q1 in March, and
+    any later month minus a quarter would give that month). Then the months stay."""
+    return mostly_hidden(monthly, end, WINDOW) and \
+        months_shown(quarters, end, WINDOW, per_point=3) > months_shown(monthly, end, WINDOW)
 
 
 def fact_sheet(text: str | None) -> str:
@@ -96,12 +116,12 @@ def _metric_block(metric_id: str, catalog: pd.DataFrame, own: pd.DataFrame, cent
                   name: str, goals: pd.DataFrame | None, as_of) -> None:  # noqa: ANN001
     series, whole_series = own[own["metric_id"] == metric_id], center[center["metric_id"] == metric_id]
     stand_in = quarter_stand_in(catalog, metric_id)
-    quarterly = bool(stand_in) and mostly_hidden(series, filters.month, WINDOW)
+    quarters, whole_quarters = ((frame[(frame["metric_id"] == stand_in) & (frame["month"].dt.month % 3 == 0)]
+                                 for frame in (own, center)) if stand_in else (None, None))
+    quarterly = stand_in is not None and quarters_help(series, quarters, filters.month)
     if quarterly:  # a quarter's sum, drawn in the quarter's last month
         monthly_label = catalog.loc[metric_id, "label_de"]
-        metric_id = stand_in
-        series, whole_series = (frame[(frame["metric_id"] == metric_id) & (frame["month"].dt.month % 3 == 0)]
-                                for frame in (own, center))
+        metric_id, series, whole_series = stand_in, quarters, whole_quarters
     meta = catalog.loc[metric_id]
     team = charts.trend_frame(series, filters.month, WINDOW)
     whole = charts.trend_frame(whole_series, filters.month, WINDOW)
