@@ -49,7 +49,7 @@ def cli_load_seconds(tmp_path_factory: pytest.TempPathFactory) -> float:
     return time.perf_counter() - start
 
 
-@pytest.mark.parametrize("fraction", [0.15, 0.3, 0.45, 0.6, 0.8])
+@pytest.mark.parametrize("fraction", [0.1, 0.2, 0.35, 0.5, 0.65])
 def test_killed_load_leaves_the_last_good_snapshot(tmp_path: Path, good: tuple, cli_load_seconds: float,
                                                    fraction: float) -> None:
     db = tmp_path / "steering.duckdb"
@@ -59,9 +59,12 @@ def test_killed_load_leaves_the_last_good_snapshot(tmp_path: Path, good: tuple, 
     time.sleep(cli_load_seconds * fraction)
     loader.send_signal(signal.SIGKILL)
     assert loader.wait() == -signal.SIGKILL, "the load finished before the kill; the moment tested nothing"
-    assert fingerprint(db) == good[1], "a killed load must not change the snapshot"
+    # all or nothing: the last good snapshot, or (a kill after the commit, while the CLI still prints its
+    # report) the complete new one of the same export; never a part of it
+    assert fingerprint(db) in (good[1], (2, *good[1][1:])), "a killed load must not change the snapshot"
+    committed = fingerprint(db)[0] == 2
     report = load_folder(SAMPLE_DIR, db)  # the next load succeeds and cleans up after the dead one
-    assert report.run_id == 2
+    assert report.run_id == (3 if committed else 2)
     leftovers = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".steering")
                        and not p.name.endswith(".lock"))
     assert leftovers == []
