@@ -185,6 +185,11 @@ def month_values(key: Key, month: dt.date) -> pd.DataFrame:
     return snapshot(key).month_values(viewer(), month)
 
 
+def unit_month_values(key: Key, month: dt.date) -> pd.DataFrame:
+    """The subtotals of the units this viewer sees whole, in ``month`` and a year earlier (``prev_value``)."""
+    return snapshot(key).unit_month_values(viewer(), month)
+
+
 def dq_rules(key: Key) -> pd.DataFrame:
     return snapshot(key).dq_rules()
 

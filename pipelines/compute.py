@@ -44,6 +44,7 @@ LOAD_REJECTS_READ = ("run_id BIGINT, table_name VARCHAR, record_id VARCHAR, colu
 # Grain of every output table: the columns that make a row unique.
 OUTPUT_GRAIN: dict[str, list[str]] = {
     "metric_values": ["team_id", "month", "metric_id"],
+    "unit_values": ["unit", "month", "metric_id"],
     "metric_catalog": ["metric_id"],
     "dq_results": ["team_id", "month", "rule_id"],
     "dq_findings": ["rule_id", "table_name", "record_id", "month"],

@@ -33,6 +33,7 @@ from pipelines.report.formats import (
 from pipelines.review import pick, score_metrics
 
 SPARK_MONTHS = 24
+TOTAL_ROW_CSS = "background-color: #EEF0F3"
 
 
 def flagged(catalog: pd.DataFrame, column: str) -> list[str]:
@@ -98,15 +99,20 @@ def render() -> None:
 
     st.subheader("Teams im Vergleich mit ihrem eigenen Vorjahr")
     st.caption("Je Team der Wert im Monat und in Klammern die Veränderung gegenüber dem Vorjahresmonat "
-               "desselben Teams. Die Teams stehen in fester Reihenfolge (nach Team-ID), nicht als Rangliste.")
+               "desselben Teams. Die Teams stehen nach Bereich und Team-ID in fester Reihenfolge, nicht als "
+               "Rangliste; „Bereich … gesamt“ ist die Summe seiner Teams (Zähler und Nenner zusammengezählt).")
     values = data.month_values(key, month)
     by_theme = table_themes(catalog)
     # one theme at a time: all team-table metrics at once needed horizontal scrolling at 1400 px
     theme = url_radio("Kennzahlen", list(by_theme), PARAMS["table"], next(iter(by_theme)), horizontal=True,
                       label_visibility="collapsed") if len(by_theme) > 1 else next(iter(by_theme), None)
     metric_ids = by_theme.get(theme, [])
-    table = team_table(values, catalog, filters.team_ids, filters.team_names, metric_ids, month, as_of)
-    st.dataframe(table, hide_index=True, width="stretch")
+    teams = data.teams(key)
+    table = team_table(values, catalog, filters.team_ids, filters.team_names, metric_ids, month, as_of,
+                       units=dict(zip(teams["team_id"], teams["unit"], strict=True)),
+                       subtotals=data.unit_month_values(key, month))
+    # every row in sight ("content"): the default height of ten rows hid the job center below the subtotals
+    st.dataframe(shaded_totals(table), hide_index=True, width="stretch", height="content")
     marks = {HIDDEN_MARK, NO_DATA_MARK}
     if table.drop(columns="Team").map(lambda c: c in marks or c.startswith("offen")).to_numpy().any():
         st.caption(EMPTY_LEGEND.format(k=data.min_cell_size()))
@@ -147,26 +153,56 @@ def table_themes(catalog: pd.DataFrame) -> dict[str, list[str]]:
 
 def team_table(values: pd.DataFrame, catalog: pd.DataFrame, team_ids: tuple[str, ...],
                names: dict[str, str], metrics: list[str] | None = None, month=None,  # noqa: ANN001
-               as_of=None) -> pd.DataFrame:  # noqa: ANN001
-    """Teams (fixed order, then the job center) × metrics (default: every team-table metric), as German text;
-    a figure not shown says why: hidden, not measurable yet, or nothing to measure."""
+               as_of=None, units: dict[str, str] | None = None,  # noqa: ANN001
+               subtotals: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Teams (fixed order, grouped by unit, each unit followed by its subtotal where there is one, then the job
+    center) × metrics (default: every team-table metric), as German text; a figure not shown says why: hidden,
+    not measurable yet, or nothing to measure."""
     metrics = flagged(catalog, "team_table") if metrics is None else metrics
     indexed = values.set_index(["team_id", "metric_id"])
-    rows = []
-    for team_id in [*team_ids, data.ALL]:
-        row = {"Team": team_label(team_id, names)}
+    sums = (subtotals if subtotals is not None else pd.DataFrame(columns=["unit", "metric_id"])
+            ).set_index(["unit", "metric_id"])
+
+    def row(label: str, cells: pd.DataFrame, key: str) -> dict:
+        out = {"Team": label}
         for metric_id in metrics:
             unit = catalog.loc[metric_id, "unit"]
-            label = catalog.loc[metric_id, "label_de"]
-            cell = indexed.loc[(team_id, metric_id)] if (team_id, metric_id) in indexed.index else None
+            cell = cells.loc[(key, metric_id)] if (key, metric_id) in cells.index else None
             if cell is not None and not missing(cell["value"]):
-                row[label] = charts.change_text(cell["value"], cell["prev_value"], unit)
+                out[catalog.loc[metric_id, "label_de"]] = charts.change_text(cell["value"], cell["prev_value"], unit)
             else:
                 ready = ready_on(catalog.loc[metric_id].get("ready_after"), month) if month else None
-                row[label] = empty_mark(suppressed=bool(cell["suppressed"]) if cell is not None and
-                                        "suppressed" in cell else False, ready=ready, as_of=as_of)
-        rows.append(row)
-    return pd.DataFrame(rows)
+                out[catalog.loc[metric_id, "label_de"]] = empty_mark(
+                    suppressed=bool(cell["suppressed"]) if cell is not None and "suppressed" in cell else False,
+                    ready=ready, as_of=as_of)
+        return out
+
+    rows, totals = [], []
+    for unit, members in unit_groups(team_ids, units or {}):
+        rows += [row(team_label(t, names), indexed, t) for t in members]
+        if unit is not None and any((unit, m) in sums.index for m in metrics):  # the DQ score: no subtotal
+            totals.append(len(rows))
+            rows.append(row(f"Bereich {unit} gesamt", sums, unit))
+    totals.append(len(rows))
+    rows.append(row(team_label(data.ALL, names), indexed, data.ALL))
+    frame = pd.DataFrame(rows)
+    frame.attrs["totals"] = totals  # positions of the sum rows (subtotals, job center), set off in the table
+    return frame
+
+
+def shaded_totals(table: pd.DataFrame):  # noqa: ANN201 (a pandas Styler)
+    """The table with its sum rows on a grey ground, so a subtotal does not read as one more team."""
+    totals = set(table.attrs.get("totals", []))
+    return table.style.apply(lambda r: [TOTAL_ROW_CSS if r.name in totals else ""] * len(r), axis=1)
+
+
+def unit_groups(team_ids: tuple[str, ...], units: dict[str, str]) -> list[tuple[str | None, list[str]]]:
+    """The teams by unit, units in the order of their first team id, teams by id; teams without a unit last."""
+    groups: dict[str | None, list[str]] = {}
+    for team_id in sorted(team_ids):
+        unit = units.get(team_id)
+        groups.setdefault(unit if isinstance(unit, str) and unit.strip() else None, []).append(team_id)
+    return sorted(groups.items(), key=lambda item: (item[0] is None, item[1][0]))
 
 
 if __name__ == "__main__":  # run by st.navigation as a page script

@@ -4,7 +4,7 @@ Exports read the database read-only, in the grain's order so two exports of the
 same snapshot are byte-identical. Text cells that a spreadsheet would run as a
 formula, also after a separator German Excel splits at, get an apostrophe (pipelines/spreadsheet.py).
 
-Privacy (docs/datenschutz.md): ``metrics``, ``dq`` and ``goals`` come from the read side
+Privacy (docs/datenschutz.md): ``metrics``, ``units``, ``dq`` and ``goals`` come from the read side
 (``pipelines/publish/``) and leave the cells its protection hides empty (
 ``--no-suppression`` turns that off for an analyst's own work); ``events`` and
 ``findings`` carry keyed pseudonyms instead of person, case and record ids
@@ -25,6 +25,7 @@ from pipelines.spreadsheet import UNSAFE_SQL, neutralise
 # export name -> (table, order)
 EXPORTS: dict[str, tuple[str, list[str]]] = {
     "metrics": ("metric_values", OUTPUT_GRAIN["metric_values"]),
+    "units": ("unit_values", OUTPUT_GRAIN["unit_values"]),  # subtotals of the units (Bereiche)
     "dq": ("dq_results", OUTPUT_GRAIN["dq_results"]),
     "goals": ("goal_status", OUTPUT_GRAIN["goal_status"]),
     "backtest": ("goal_backtest", OUTPUT_GRAIN["goal_backtest"]),
@@ -71,7 +72,7 @@ PSEUDONYMISED = {  # export -> {column: kind of id}
     "events": {"case_id": "case", "person_id": "person", "record_id": "record"},
     "findings": {"person_id": "person", "record_id": "record"},
 }
-PROTECTED = frozenset({"metrics", "dq", "goals"})  # cells about fewer than k persons left empty (publish.py)
+PROTECTED = frozenset({"metrics", "units", "dq", "goals"})  # cells about fewer than k persons left empty (publish.py)
 
 
 
@@ -95,6 +96,8 @@ def _private_view(con: duckdb.DuckDBPyConnection, what: str, table: str, setting
         viewer = Viewer.cli(frozenset(snapshot.teams()["team_id"]) | {"__unassigned__"})
         if what == "metrics":
             frame = snapshot.all_metric_values(viewer)
+        elif what == "units":
+            frame = snapshot.all_unit_values(viewer)
         elif what == "dq":
             frame = snapshot.dq_results(viewer)
         else:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -30,11 +29,12 @@ import numpy as np
 import pandas as pd
 
 from pipelines.protection import Protection, Tables, protection
+from pipelines.publish.case_reads import CaseReads
+from pipelines.publish.viewer import ALL, UNASSIGNED, OutOfScope, Viewer, _mark, _visible
 
-ALL = "__all__"
-UNASSIGNED = "__unassigned__"
+__all__ = ["ALL", "UNASSIGNED", "OutOfScope", "Snapshot", "Viewer"]
+
 CASE_TABLES = ("case_cohorts", "case_variants", "case_transitions", "survival_curves", "survival_summary")
-OTHER_VARIANTS_DE = "sonstige Verläufe"
 SUPPRESSED_TEXT = "–"
 GOAL_FIGURES = ("actual", "expected_linear", "expected_seasonal", "attainment_pct", "forecast_year_end",
                 "forecast_low", "forecast_high")
@@ -73,42 +73,7 @@ def store_protection(con: duckdb.DuckDBPyConnection, min_cell_size: int) -> int:
     return store(con, Snapshot(con.cursor, min_cell_size).compute_protection(), min_cell_size)
 
 
-class OutOfScope(PermissionError):
-    """A viewer asked for figures its role and scope do not cover."""
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """Who looks: role, the teams whose figures it may see, the teams whose fix lists it may see."""
-
-    role: str  # analyst | manager | team
-    teams: frozenset[str]
-    fixlists: frozenset[str] = frozenset()
-    exact: bool = False  # unprotected figures (analysts only)
-
-    def __post_init__(self) -> None:
-        if self.exact and self.role != "analyst":
-            raise OutOfScope("Ungeschützte Zahlen sind nur für das Controlling.")
-
-    @classmethod
-    def cli(cls, teams: frozenset[str], exact: bool = False) -> Viewer:
-        """Whoever runs ``steering`` on the database file: an analyst with every team."""
-        return cls("analyst", teams, teams, exact)
-
-    def may_see(self, team_id: str) -> bool:
-        return team_id == ALL or team_id in self.teams
-
-    def check(self, team_id: str) -> None:
-        if not self.may_see(team_id):
-            raise OutOfScope(f"Das Team {team_id} ist für diesen Zugang nicht freigegeben.")
-
-
-def _mark(frame: pd.DataFrame, exact: bool) -> pd.DataFrame:
-    frame.attrs["exact"] = exact
-    return frame
-
-
-class Snapshot:
+class Snapshot(CaseReads):
     """One database file, read on behalf of people. ``connect`` gives a read-only cursor."""
 
     def __init__(self, connect: Callable[[], duckdb.DuckDBPyConnection], min_cell_size: int) -> None:
@@ -149,6 +114,19 @@ class Snapshot:
         frame["month"] = pd.to_datetime(frame["month"])
         return frame
 
+    @cached_property
+    def _units(self) -> pd.DataFrame | None:
+        frame = self._optional("unit_values", "unit, metric_id, month")
+        if frame is not None:
+            frame["month"] = pd.to_datetime(frame["month"])
+        return frame
+
+    @cached_property
+    def _team_units(self) -> pd.DataFrame:
+        if not self.has("unit_values"):  # a database loaded before subtotals: its team list has no unit column
+            return pd.DataFrame(columns=["team_id", "unit"])
+        return self._df("SELECT team_id, unit FROM core.team_list WHERE unit IS NOT NULL ORDER BY team_id")
+
     def _optional(self, table: str, order: str) -> pd.DataFrame | None:
         return self._df(f"SELECT * FROM {table} ORDER BY {order}") if self.has(table) else None
 
@@ -187,7 +165,7 @@ class Snapshot:
         rules = self._optional("dq_rules", "rule_id")
         return protection(Tables(self._values, self.catalog, self._dq, rules, self._goals, cases.get("case_cohorts"),
                                  cases.get("survival_summary"), cases.get("case_variants"),
-                                 cases.get("case_transitions")), self.k)
+                                 cases.get("case_transitions"), self._units, self._team_units), self.k)
 
     # --- lists ----------------------------------------------------------------------------------------------
 
@@ -245,6 +223,32 @@ class Snapshot:
         before = frame[frame["month"] == pd.Timestamp(month) - pd.DateOffset(months=12)]
         before = before[["team_id", "metric_id", "value"]].rename(columns={"value": "prev_value"})
         out = now.merge(before, on=["team_id", "metric_id"], how="left").sort_values(["team_id", "metric_id"])
+        return _mark(out.reset_index(drop=True), viewer.exact)
+
+    def all_unit_values(self, viewer: Viewer) -> pd.DataFrame:
+        """Every subtotal (``unit_values``) of the units whose every team the viewer may see, hidden cells blank
+        (``suppressed``): a subtotal less the teams one sees would otherwise give the teams one may not see."""
+        columns = ["unit", "month", "metric_id", "value", "numerator", "denominator", "teams", "suppressed"]
+        if self._units is None or self._team_units.empty:
+            return _mark(pd.DataFrame(columns=columns), viewer.exact)
+        members = self._team_units.groupby("unit")["team_id"].agg(list)
+        seen = {u for u, teams in members.items() if all(viewer.may_see(t) for t in teams)}
+        frame = self._units[self._units["unit"].isin(seen)].copy()
+        hidden = set() if viewer.exact else self.protection.unit_values
+        mask = np.fromiter(((u, m, i) in hidden for u, m, i in zip(frame["unit"], frame["month"], frame["metric_id"],
+                                                                    strict=True)), bool, len(frame))
+        for col in ("value", "numerator", "denominator"):
+            frame[col] = frame[col].astype("float64").mask(mask)
+        frame["suppressed"] = mask
+        return _mark(frame[columns].reset_index(drop=True), viewer.exact)
+
+    def unit_month_values(self, viewer: Viewer, month: dt.date) -> pd.DataFrame:
+        """The visible subtotals in ``month`` with the same month a year earlier (``prev_value``)."""
+        frame = self.all_unit_values(viewer)
+        now = frame[frame["month"] == pd.Timestamp(month)]
+        before = frame[frame["month"] == pd.Timestamp(month) - pd.DateOffset(months=12)]
+        before = before[["unit", "metric_id", "value"]].rename(columns={"value": "prev_value"})
+        out = now.merge(before, on=["unit", "metric_id"], how="left").sort_values(["unit", "metric_id"])
         return _mark(out.reset_index(drop=True), viewer.exact)
 
     # --- data quality ---------------------------------------------------------------------------------------
@@ -358,138 +362,6 @@ class Snapshot:
             return None
         return frame[frame["team_id"].map(lambda t: t == "*" or viewer.may_see(t))].reset_index(drop=True)
 
-    # --- case progress --------------------------------------------------------------------------------------
-
-    def has_case_progress(self) -> bool:
-        return self._cases is not None
-
-    def case_periods(self) -> list[str]:
-        if self._cases is None:
-            return []
-        periods = set(self._cases["survival_summary"]["period"]) - {"all"}
-        return sorted(periods, reverse=True)
-
-    def case_cohorts(self, viewer: Viewer, team_ids: tuple[str, ...], first: dt.date | None,
-                     last: dt.date) -> pd.DataFrame | None:
-        """Entry cohorts of the teams with cohort months in ``first .. last``; a hidden cell shows no figure, and
-        an open cohort shows its entries only where a closed step of the same month shows them too."""
-        if self._cases is None:
-            return None
-        for team in team_ids:
-            viewer.check(team)
-        frame = self._cases["case_cohorts"].copy()
-        frame["cohort_month"] = pd.to_datetime(frame["cohort_month"])
-        window = (frame["cohort_month"] <= pd.Timestamp(last)) & (
-            frame["cohort_month"] >= pd.Timestamp(first) if first else True)
-        frame = frame[window & frame["team_id"].isin(team_ids)].reset_index(drop=True)
-        hidden = set() if viewer.exact else self.protection.case_cohorts
-        mask = np.fromiter(((t, m, s) in hidden for t, m, s in zip(frame["team_id"], frame["cohort_month"],
-                                                                  frame["step"], strict=True)), bool, len(frame))
-        if not viewer.exact:
-            shown = frame.loc[~mask & ~frame["is_open"].astype(bool), ["team_id", "cohort_month"]].drop_duplicates()
-            known = set(zip(shown["team_id"], shown["cohort_month"], strict=True))
-            unknown_open = frame["is_open"].astype(bool) & ~np.fromiter(
-                ((t, m) in known for t, m in zip(frame["team_id"], frame["cohort_month"], strict=True)), bool,
-                len(frame))
-            mask = mask | unknown_open
-        for col in ("cases", "reached", "share"):
-            frame[col] = frame[col].astype("float64").mask(mask)
-        frame["suppressed"] = mask
-        frame["cohort_month"] = frame["cohort_month"].dt.date
-        return _mark(frame, viewer.exact)
-
-    def survival_summary(self, viewer: Viewer, period: str) -> pd.DataFrame | None:
-        if self._cases is None:
-            return None
-        frame = self._cases["survival_summary"]
-        frame = frame[(frame["period"] == period) & _visible(frame, viewer)].copy()
-        cases = set() if viewer.exact else self.protection.survival_summary
-        integrations = set() if viewer.exact else self.protection.survival_integrations
-        mask = np.fromiter(((t, period) in cases for t in frame["team_id"]), bool, len(frame))
-        few = mask | np.fromiter(((t, period) in integrations for t in frame["team_id"]), bool, len(frame))
-        for col in [c for c in frame.columns if c not in ("team_id", "period")]:
-            frame[col] = frame[col].astype("float64").mask(mask if col == "cases" else few)
-        frame["suppressed"] = few  # no curve, no shares, no median
-        return _mark(frame.sort_values("team_id").reset_index(drop=True), viewer.exact)
-
-    def survival_curves(self, viewer: Viewer, team_ids: tuple[str, ...], period: str) -> pd.DataFrame | None:
-        """Kaplan–Meier curves of the teams whose summary is shown. Protected: without the counts behind each
-        step, and only at the days by which at least k more integrations have happened (a step of fewer would
-        date one person's integration)."""
-        if self._cases is None:
-            return None
-        for team in team_ids:
-            viewer.check(team)
-        curves = self._cases["survival_curves"]
-        curves = curves[curves["team_id"].isin(team_ids) & (curves["period"] == period)].sort_values(
-            ["team_id", "day"])
-        if viewer.exact:
-            return _mark(curves.reset_index(drop=True), True)
-        hidden = self.protection.survival_summary | self.protection.survival_integrations
-        parts = []
-        for team, part in curves.groupby("team_id", sort=True):
-            if (team, period) in hidden:
-                continue
-            keep, since = [], 0.0
-            for day, events in zip(part["day"], part["events"], strict=True):
-                since += float(events)
-                keep.append(day == 0 or since >= self.k)
-                if day != 0 and since >= self.k:
-                    since = 0.0
-            parts.append(part[keep].assign(at_risk=np.nan, events=np.nan, censored=np.nan))
-        out = pd.concat(parts) if parts else curves.iloc[0:0]
-        return _mark(out.reset_index(drop=True), False)
-
-    def case_variants(self, viewer: Viewer, team_id: str, period: str, limit: int = 10) -> pd.DataFrame | None:
-        """The most frequent variants of a team and period; the rest together as "sonstige Verläufe".
-
-        Columns as ``case_variants`` plus ``team_cases`` and ``team_variants``. Protected: a variant that is
-        hidden, or beyond ``limit``, goes into the "sonstige" row (whose size the protection keeps at 0 or
-        at least k); nothing at all when the team's case total is hidden.
-        """
-        if self._cases is None:
-            return None
-        viewer.check(team_id)
-        frame = self._cases["case_variants"]
-        frame = frame[(frame["team_id"] == team_id) & (frame["period"] == period)].sort_values("rank")
-        total, distinct = float(frame["cases"].sum()), len(frame)
-        summary_hidden = (team_id, period) in self.protection.survival_summary and not viewer.exact
-        if summary_hidden or frame.empty:
-            return _mark(frame.iloc[0:0].assign(team_cases=np.nan, team_variants=np.nan), viewer.exact)
-        top = frame[frame["rank"] <= limit]
-        if not viewer.exact:
-            hidden = self.protection.case_variants
-            top = top[[(team_id, period, v) not in hidden for v in top["variant"]]]
-        rest = total - float(top["cases"].sum())
-        out = top.copy()
-        if rest > 0:
-            open_rest = float(frame["open_cases"].sum() - top["open_cases"].sum()) if viewer.exact else np.nan
-            other = {"rank": np.nan, "variant": "*", "variant_de": OTHER_VARIANTS_DE, "n_events": np.nan,
-                     "cases": rest, "share": 100.0 * rest / total if total else np.nan, "open_cases": open_rest,
-                     "median_duration_days": np.nan, "team_id": team_id, "period": period}
-            out = pd.concat([out, pd.DataFrame([other])], ignore_index=True)
-        out["team_cases"], out["team_variants"] = total, distinct
-        return _mark(out.reset_index(drop=True), viewer.exact)
-
-    def case_transitions(self, viewer: Viewer, team_id: str, period: str) -> tuple[pd.DataFrame, int] | None:
-        """The links of a team's Sankey diagram and how many links are not drawn (hidden)."""
-        if self._cases is None:
-            return None
-        viewer.check(team_id)
-        links = self._cases["case_transitions"]
-        links = links[(links["team_id"] == team_id) & (links["period"] == period)].sort_values(
-            ["step", "from_stage", "to_stage"])
-        if viewer.exact:
-            return _mark(links.reset_index(drop=True), True), 0
-        hidden = self.protection.case_transitions
-        mask = np.fromiter(((team_id, period, int(s), f, t) in hidden for s, f, t in zip(
-            links["step"], links["from_stage"], links["to_stage"], strict=True)), bool, len(links))
-        shown = links[~mask]
-        if (team_id, period) in self.protection.survival_summary:
-            # ``share`` is cases / the team's case total: cases × 100 / share would give the hidden total back
-            shown = shown.assign(share=np.nan)
-        return _mark(shown.reset_index(drop=True), False), int(mask.sum())
-
     # --- pipeline (analysts) --------------------------------------------------------------------------------
 
     def _analyst(self, viewer: Viewer) -> None:
@@ -533,10 +405,3 @@ class Snapshot:
         if dq is not None and len(dq):
             out["dq_results"] = float(dq.loc[dq["team_id"] != ALL, "suppressed"].mean())
         return out
-
-
-def _visible(frame: pd.DataFrame, viewer: Viewer) -> pd.Series:
-    """The rows of teams the viewer may see, as a boolean mask. ``.map`` of an empty column gives an object
-    Series, which pandas reads as a list of column names: an empty goal table lost its columns and the
-    Überblick failed on a database without targets."""
-    return frame["team_id"].map(viewer.may_see).astype(bool)

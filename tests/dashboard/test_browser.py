@@ -145,7 +145,8 @@ def test_a_shared_link_survives_clicking_to_another_page(server: tuple[str, Path
 
 def test_the_overview_fits_1400_pixels(server: tuple[str, Path], browser, shots: Path) -> None:
     """(issue 16) Tile titles in full (``scrollWidth <= clientWidth``) and the team table without horizontal
-    scrolling, for every choice of its metrics."""
+    or vertical scrolling (teams, unit subtotals and the job center all in sight), for every choice of its
+    metrics."""
     url, db = server
     expect = playwright_api.expect
     context = browser.new_context(viewport={"width": 1400, "height": 1400}, locale="de-DE")
@@ -171,7 +172,9 @@ def test_the_overview_fits_1400_pixels(server: tuple[str, Path], browser, shots:
         grid = page.locator('[data-testid="stDataFrame"]').first
         expect(grid).to_be_visible(timeout=15_000)
         overflow = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stDataFrame"] .dvn-scroller')]
-            .map(e => e.scrollWidth - e.clientWidth)""")
-        assert overflow and max(overflow) <= 1, (themes.nth(i).text_content(), overflow)
+            .map(e => [e.scrollWidth - e.clientWidth, e.scrollHeight - e.clientHeight])""")
+        assert overflow and max(w for w, _ in overflow) <= 1, (themes.nth(i).text_content(), overflow)
+        # every row in sight, the unit subtotals and the job center included: no vertical scrolling either
+        assert max(h for _, h in overflow) <= 1, (themes.nth(i).text_content(), overflow)
         page.screenshot(path=str(shots / f"ueberblick-tabelle-{i + 1}.png"), full_page=True)
     context.close()

@@ -133,7 +133,7 @@ def test_team_table_in_fixed_order_with_own_previous_year(env: Path) -> None:
     at = app()
     table = at.dataframe[0].value
     ids = [t[0] for t in teams(env)]
-    assert [row.split("(")[-1].rstrip(")") for row in table["Team"][:-1]] == ids
+    assert [row.split("(")[-1].rstrip(")") for row in table["Team"][:-1] if not row.startswith("Bereich ")] == ids
     assert table["Team"].iloc[-1] == "Jobcenter gesamt"
     month = latest_month(env)
     first = ids[0]
@@ -145,6 +145,57 @@ def test_team_table_in_fixed_order_with_own_previous_year(env: Path) -> None:
         assert german(abs(now - before), 0) in cell
 
 
+def test_each_unit_is_followed_by_its_subtotal(env: Path) -> None:
+    """Units of two or more teams get a row "Bereich … gesamt" after their teams: the sum of the teams'
+    counts, and for a rate the sum of the numerators over the sum of the denominators (worked out here from
+    metric_values with plain SQL). A unit of one team gets none, and the DQ score (no sum) neither."""
+    month = latest_month(env)
+    units: dict[str, list[str]] = {}
+    for team_id, _, unit in teams(env):
+        if unit:
+            units.setdefault(unit, []).append(team_id)
+    assert any(len(ids) >= 2 for ids in units.values()) and any(len(ids) == 1 for ids in units.values())
+    stock = app().dataframe[0].value
+    rates = app(tabelle="SGB-II-Kennzahlen").dataframe[0].value
+    for unit, ids in units.items():
+        label = f"Bereich {unit} gesamt"
+        if len(ids) == 1:
+            assert label not in list(stock["Team"])
+            continue
+        at = list(stock["Team"]).index(label)
+        assert [row.split("(")[-1].rstrip(")") for row in stock["Team"][at - len(ids):at]] == ids
+        total = sum(value(env, t, month, "elb_stock") for t in ids)
+        assert stock[label_of(env, "elb_stock")].iloc[at].startswith(german(total, 0) + " ")
+        num, den = sql(env, "SELECT sum(numerator), sum(denominator) FROM metric_values WHERE month = ?"
+                       " AND metric_id = 'integration_rate_12m' AND team_id IN (SELECT unnest(?))", [month, ids])[0]
+        row = list(rates["Team"]).index(label)
+        assert rates[label_of(env, "integration_rate_12m")].iloc[row].startswith(german(100 * num / den, 1) + " %")
+    quality = app(tabelle="Datenqualität").dataframe[0].value
+    assert not any(row.startswith("Bereich ") for row in quality["Team"])
+
+
+def test_a_manager_sees_the_subtotals_the_protection_leaves(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In the protected view a subtotal is blank ("–") exactly where the stored pattern hides it (kind "unit"
+    in small_cells), and shows unit_values' figure everywhere else."""
+    monkeypatch.setenv("STEERING_DEMO_USER", "manager")
+    month = latest_month(env)
+    hidden = {(u, m) for u, m in sql(env, "SELECT unit, item FROM small_cells WHERE kind = 'unit' AND month = ?",
+                                     [month])}
+    labels = {m: label_of(env, m) for m in ("integration_rate_12m", "ltb_stock", "activation_rate")}
+    table = app(tabelle="SGB-II-Kennzahlen").dataframe[0].value
+    seen = []
+    for unit, metric, shown in sql(env, "SELECT unit, metric_id, value FROM unit_values WHERE month = ?"
+                                   " AND metric_id IN (SELECT unnest(?))", [month, list(labels)]):
+        cell = table.loc[table["Team"] == f"Bereich {unit} gesamt", labels[metric]].iloc[0]
+        if (unit, metric) in hidden:
+            assert cell == "–", (unit, metric, cell)
+        else:
+            decimals = 0 if metric == "ltb_stock" else 1
+            assert cell.startswith(german(shown, decimals)), (unit, metric, cell)
+        seen.append((unit, metric) in hidden)
+    assert len(seen) == 6 and any(seen) and not all(seen)  # two units × three metrics, hidden and shown
+
+
 def test_query_params_drive_month_and_unit(env: Path) -> None:
     month = latest_month(env)
     older = month.replace(year=month.year - 1)
@@ -154,7 +205,8 @@ def test_query_params_drive_month_and_unit(env: Path) -> None:
     assert f"{MONTHS_DE[older.month - 1]} {older.year}" in at.caption[0].value
     assert tile(at, label_of(env, "integrations")).value == german(value(env, "__all__", older, "integrations"), 0)
     in_unit = [t[0] for t in teams(env) if t[2] == unit]
-    shown = [row.split("(")[-1].rstrip(")") for row in at.dataframe[0].value["Team"][:-1]]
+    shown = [row.split("(")[-1].rstrip(")") for row in at.dataframe[0].value["Team"][:-1]
+             if not row.startswith("Bereich ")]
     assert shown == in_unit
     assert at.sidebar.selectbox(key="filter_team").value == in_unit[0]
     assert at.query_params["monat"] == f"{older:%Y-%m}" and at.query_params["bereich"] == unit

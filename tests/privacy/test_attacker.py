@@ -21,6 +21,7 @@ import json
 import shutil
 import subprocess
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -62,11 +63,14 @@ def every_team(snapshot: Snapshot) -> frozenset[str]:
 class Equations:
     """Sparse linear forms over named unknowns, with the published value (NaN: the figure is hidden)."""
 
-    def __init__(self, teams: list[str]) -> None:
+    def __init__(self, teams: list[str], units: dict[str, list[str]] | None = None) -> None:
         self.teams = teams
+        self.units = units or {}  # a unit's subtotal is the sum of its teams ("unit:" + name)
         self.rows: list[tuple[dict, float, float, str]] = []  # form, published value, true value, label
 
     def members(self, team: str) -> list[str]:
+        if team.startswith("unit:"):
+            return self.units[team[5:]]
         return self.teams if team == ALL else [team]
 
     def add(self, keys: list[tuple[tuple, float]], published: float, true: float, label: str) -> None:
@@ -116,6 +120,18 @@ def metric_equations(eq: Equations, shown: pd.DataFrame, exact: pd.DataFrame, ca
             published = row.denominator - row.numerator if pd.notna(row.value) else np.nan
             eq.add(keys, published, true["denominator"] - true["numerator"],
                    f"{row.metric_id}.complement {row.team_id} {month:%Y-%m}")
+
+
+def unit_frames(snapshot: Snapshot, viewer: Viewer) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every unit subtotal the viewer sees, as shown and as true, in the shape of metric_values ("unit:" ids)."""
+    exact = Viewer("analyst", viewer.teams, exact=True)
+    months = sorted(set(snapshot._values["month"]))
+    frames = []
+    for who in (viewer, exact):
+        parts = [snapshot.unit_month_values(who, m.date()).assign(month=m) for m in months]
+        frame = pd.concat(parts, ignore_index=True)
+        frames.append(frame.assign(team_id="unit:" + frame["unit"].astype(str)))
+    return frames[0], frames[1]
 
 
 def quality_equations(eq: Equations, shown: pd.DataFrame, exact: pd.DataFrame, stock: set[str]) -> None:
@@ -309,11 +325,12 @@ def recovered(eq: Equations) -> list[str]:
 def published_equations(snapshot: Snapshot, viewer: Viewer, teams: list[str], fixlist_team: str | None = None
                         ) -> Equations:
     every = sorted(every_team(snapshot))
-    eq = Equations(every)
+    eq = Equations(every, snapshot._team_units.groupby("unit")["team_id"].agg(list).to_dict())
     exact_viewer = Viewer("analyst", frozenset(every), exact=True)
     shown = snapshot.all_metric_values(viewer)
     shown = shown[shown["team_id"].isin(teams) & (shown["metric_id"] != "dq_score")]
     metric_equations(eq, shown, snapshot.all_metric_values(exact_viewer), snapshot.catalog)
+    metric_equations(eq, *unit_frames(snapshot, viewer), snapshot.catalog)
     rules = snapshot.dq_rules()
     stock = set(rules.loc[rules["population"] == "stock", "rule_id"])
     quality = snapshot.dq_results(viewer)
@@ -339,7 +356,7 @@ def primary_only(protection: Protection) -> Protection:
         ("metric", "metric_values"), ("dq", "dq_results"), ("dq_score", "dq_score"), ("goal", "goal_status"),
         ("cohort", "case_cohorts"), ("survival", "survival_summary"), ("survival_int", "survival_integrations"),
         ("variant", "case_variants"),
-        ("link", "case_transitions"))}
+        ("link", "case_transitions"), ("unit", "unit_values"))}
     from pipelines.protection import _protection
 
     return _protection(pick, keep, protection.cells, 0)
@@ -374,14 +391,31 @@ def test_the_attacker_recovers_small_figures_from_the_primary_only_pattern(con) 
     assert {"integrations", "ltb_stock"} <= kinds  # from running sums and year-on-year figures, as in issue 14
 
 
+def test_unit_subtotals_give_hidden_teams_back_unless_they_have_cells_of_their_own(con) -> None:
+    """Without cells of their own (each subtotal shown unless it is small itself), a unit's subtotal less its
+    shown teams gives a hidden team back; with them, nothing comes back (test_manager_recovers_nothing)."""
+    snapshot = Snapshot(con.cursor, K)
+    teams = every_team(snapshot)
+    manager = Viewer("manager", teams)
+    shown, _ = unit_frames(snapshot, manager)
+    assert shown["value"].notna().sum() > 500 and shown["suppressed"].sum() > 100  # subtotals shown and hidden
+    protected = snapshot.protection
+    small = {key for key in protected.unit_values if ("unit", *key) in protected.primary}
+    snapshot.__dict__["protection"] = replace(protected, unit_values=small)  # cached_property
+    found = recovered(published_equations(snapshot, manager, sorted(teams) + [ALL]))
+    assert len(found) > 10
+    assert any(label.split(" ")[1] in teams for label in found)  # a team's own figure, by differencing
+
+
 def test_default_exports_are_the_read_side(db: Path, con, tmp_path: Path) -> None:
     snapshot = Snapshot(con.cursor, K)
     teams = every_team(snapshot)
     manager = Viewer("manager", teams)
-    for what, frame in (("metrics", snapshot.all_metric_values(manager)), ("dq", snapshot.dq_results(manager))):
+    for what, frame in (("metrics", snapshot.all_metric_values(manager)), ("units", snapshot.all_unit_values(manager)),
+                        ("dq", snapshot.dq_results(manager))):
         out = tmp_path / f"{what}.csv"
         subprocess.run([STEERING, "export", what, "--db", str(db), "--out", str(out)], check=True,
                        capture_output=True)
         exported = pd.read_csv(out)
-        value = "value" if what == "metrics" else "failed"
+        value = "failed" if what == "dq" else "value"
         assert exported[value].isna().sum() == frame[value].isna().sum() > 0
