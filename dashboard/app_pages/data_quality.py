@@ -133,9 +133,8 @@ def render() -> None:
         c2.metric("Jobcenter gesamt", format_value(jc_now["value"].iloc[0] if not jc_now.empty else None, "percent"),
                   border=True)
         zoom = charts.zoomed_range(team, jc)
-        title = charts.two_line_title("Datenqualitätswert über 24 Monate", "Team, Vorjahr und Jobcenter"
-                                      + (f" · Achse von {format_number(zoom[0], 0)} bis {format_number(zoom[1], 0)} %"
-                                         if zoom else ""))
+        title = charts.two_line_title("Datenqualitätswert über 24 Monate",
+                                      "Team, Vorjahr und Jobcenter" + charts.zoom_note(zoom))
         st.plotly_chart(charts.metric_trend(team, jc, title=title, unit="percent", team_name=name, y_range=zoom),
                         key="dq_trend", config={"displaylogo": False})
 

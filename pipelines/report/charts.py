@@ -115,6 +115,14 @@ def month_axis(fig: go.Figure, months: pd.Series, **where: int) -> None:
     fig.update_xaxes(tickvals=ticks, ticktext=[month_short(pd.Timestamp(m).date()) for m in ticks], **where)
 
 
+ZOOMED = frozenset({"dq_score"})  # scores near 100 %: drawn on a zoomed axis, its range stated (zoom_note)
+
+
+def zoom_note(zoom: tuple[float, float] | None) -> str:
+    """The axis range of a zoomed chart, to append to its title's second line ("" when not zoomed)."""
+    return f" · Achse von {format_number(zoom[0], 0)} bis {format_number(zoom[1], 0)} %" if zoom else ""
+
+
 def zoomed_range(*frames: pd.DataFrame, floor: float = 0, ceiling: float = 100) -> tuple[float, float] | None:
     """A y range around the values of ``frames`` (columns ``value``, ``prev_value``), in steps of 5 with room
     on both sides and within ``floor``..``ceiling``: a score between 88 and 96 % drawn on 0..100 is a flat

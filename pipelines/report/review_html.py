@@ -183,20 +183,32 @@ def agreements_table(frame: pd.DataFrame | None) -> pd.DataFrame:
 LABEL_GAP = 8  # px between the axes and their tick labels: the y axis' 0 stays clear of the first month label
 
 
-def chart_detail(review: Review) -> str:
-    """What a point's chart draws, the second line of its title (or its caption in the file)."""
-    return "Team, Vorjahr und Jobcenter" if review.compare else "Team und Vorjahr"
-
-
-def point_chart(review: Review, point: Point):
-    """The point's metric over 24 months: the team, its previous year, and the job center when compared."""
+def _point_frames(review: Review, point: Point) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     team = charts.trend_frame(review.team_values[review.team_values["metric_id"] == point.metric_id],
                               review.month, 24)
     center = (charts.trend_frame(review.center_values[review.center_values["metric_id"] == point.metric_id],
                                  review.month, 24) if review.compare else None)
-    title = charts.two_line_title(point.label, chart_detail(review))
+    return team, center
+
+
+def _point_zoom(review: Review, point: Point) -> tuple[float, float] | None:
+    """The zoomed y range of a score near 100 % (the DQ score), as on the Datenqualität page; else None."""
+    return charts.zoomed_range(*_point_frames(review, point)) if point.metric_id in charts.ZOOMED else None
+
+
+def chart_detail(review: Review, point: Point) -> str:
+    """What a point's chart draws, the second line of its title (or its caption in the file), with the axis
+    range where the axis is zoomed."""
+    drawn = "Team, Vorjahr und Jobcenter" if review.compare else "Team und Vorjahr"
+    return drawn + charts.zoom_note(_point_zoom(review, point))
+
+
+def point_chart(review: Review, point: Point):
+    """The point's metric over 24 months: the team, its previous year, and the job center when compared."""
+    team, center = _point_frames(review, point)
+    title = charts.two_line_title(point.label, chart_detail(review, point))
     return charts.metric_trend(team, center, title=title, unit=point.unit, team_name=review.team_name,
-                               label_gap=LABEL_GAP)
+                               label_gap=LABEL_GAP, y_range=_point_zoom(review, point))
 
 
 # --- HTML -----------------------------------------------------------------------------------------------------
@@ -274,7 +286,7 @@ def review_html(review: Review) -> str:
         html_chart = fig.to_html(full_html=False, include_plotlyjs=first_chart[0], config=CHART_CONFIG,
                                  default_width="100%", default_height=f"{height}px")
         first_chart[0] = False
-        caption = (f"<figcaption><strong>{_e(point.label)}</strong> <span>· {_e(chart_detail(review))}</span>"
+        caption = (f"<figcaption><strong>{_e(point.label)}</strong> <span>· {_e(chart_detail(review, point))}</span>"
                    "</figcaption>")
         return f'<figure class="chart">{caption}{html_chart}</figure>'
 

@@ -4,6 +4,7 @@ self-contained HTML file and as PDF (``steering review``, headless Chromium, che
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import shutil
 import subprocess
@@ -228,3 +229,19 @@ def test_praise_and_concern_only_beyond_chance() -> None:
     values.loc[values["month"] == months[-13], "value"] = [26.0, 260.0]
     _, watch = pick(score_metrics(values, catalog, dt.date(2024, 6, 1)))
     assert [p.metric_id for p in watch] == ["large"]
+
+
+def test_the_dq_score_is_drawn_on_a_zoomed_axis_with_its_range(db: Path) -> None:
+    """(issue 16, item 7) A score near 100 % on 0..100 is a flat line: in the review, as on the Datenqualität
+    page, the DQ score's chart is zoomed to its values and its title says the range."""
+    for (team,) in sql(db, "SELECT team_id FROM staging.teams ORDER BY team_id"):
+        at = review_page(team)
+        charts = [c for c in at.get("plotly_chart") if c.proto.id.endswith("_dq_score")]
+        if charts:
+            break
+    else:
+        pytest.fail("no team's review names the DQ score")
+    spec = json.loads(charts[0].proto.spec)
+    low, high = spec["layout"]["yaxis"]["range"]
+    assert 0 < low < high <= 100
+    assert f"Achse von {low:.0f} bis {high:.0f} %" in spec["layout"]["title"]["text"]
