@@ -134,7 +134,8 @@ def _metric_block(metric_id: str, catalog: pd.DataFrame, own: pd.DataFrame, cent
         st.caption(f"Die Monatswerte „{monthly_label}“ liegen in diesem Team meist unter "
                    f"{data.min_cell_size()} und werden deshalb nicht ausgewiesen. Gezeigt wird die Summe je "
                    "Kalenderquartal, im letzten Monat des Quartals (März, Juni, September, Dezember).")
-    note = gap_note(series, filters.month, WINDOW, meta.get("ready_after"), as_of, data.min_cell_size())
+    note = gap_note(series, filters.month, WINDOW, meta.get("ready_after"), as_of, data.min_cell_size(),
+                    quarters=quarterly)
     if note:
         st.caption(note)
     with st.expander(f"Steckbrief: {meta['label_de']}"):

@@ -195,19 +195,21 @@ def plain(text: str) -> str:
     return "".join(f"\\{c}" if c in _MARKDOWN_SPECIAL else c for c in text.replace("\r", " ").replace("\n", " "))
 
 
-def _months_text(months: list[dt.date]) -> str:
+def _months_text(months: list[dt.date], quarters: bool = False) -> str:
     if len(months) <= 3:
-        return ", ".join(month_short(m) for m in months)
-    return f"{len(months)} Monate"
+        return ", ".join(f"{(m.month - 1) // 3 + 1}. Quartal {m.year}" if quarters else month_short(m)
+                         for m in months)
+    return f"{len(months)} {'Quartale' if quarters else 'Monate'}"
 
 
 def gap_note(series, end: dt.date, months: int, ready_after: object, as_of: dt.date | None,  # noqa: ANN001
-             k: int) -> str | None:
+             k: int, quarters: bool = False) -> str | None:
     """Why a chart of ``months`` months up to ``end`` has gaps, one reason each (item 5 of issue 16).
 
     ``series``: one metric's protected rows (``month, value, suppressed``). A gap is hidden for privacy
     ("–"), not measurable yet ("offen (ab …)", from ``ready_after``), or has nothing to measure ("keine
-    Daten"); None when the chart has no gap.
+    Daten"); None when the chart has no gap. ``quarters``: the series holds quarter sums (in the quarters'
+    last months), named as quarters ("2. Quartal 2025", "7 Quartale").
     """
     hidden: list[dt.date] = []
     pending: list[tuple[dt.date, dt.date]] = []
@@ -226,10 +228,10 @@ def gap_note(series, end: dt.date, months: int, ready_after: object, as_of: dt.d
             empty.append(month)
     parts = []
     if hidden:
-        parts.append(f"{_months_text(sorted(hidden))}: „{HIDDEN_MARK}“, weniger als {k} Personen, zum Schutz der "
-                     "Sozialdaten nicht ausgewiesen")
+        parts.append(f"{_months_text(sorted(hidden), quarters)}: „{HIDDEN_MARK}“, weniger als {k} Personen, zum "
+                     "Schutz der Sozialdaten nicht ausgewiesen")
     for month, ready in sorted(pending):
         parts.append(f"{month_short(month)}: „offen (ab {ready:%d.%m.})“, noch nicht messbar")
     if empty:
-        parts.append(f"{_months_text(sorted(empty))}: „{NO_DATA_MARK}“, nichts zu messen")
+        parts.append(f"{_months_text(sorted(empty), quarters)}: „{NO_DATA_MARK}“, nichts zu messen")
     return "Lücken im Verlauf – " + " · ".join(parts) if parts else None

@@ -38,6 +38,17 @@ def test_each_gap_names_its_own_reason():
     assert gap_note(series.iloc[[1]], dt.date(2026, 10, 1), 24, "0d", None, 5) is None
 
 
+def test_gaps_of_quarter_sums_are_named_as_quarters():
+    ends = pd.to_datetime(["2025-03-01", "2025-06-01", "2025-09-01", "2025-12-01", "2026-03-01", "2026-06-01"])
+    few = pd.DataFrame({"month": ends[:3], "value": [None, 7.0, None], "suppressed": [True, False, True]})
+    assert gap_note(few, dt.date(2026, 10, 1), 24, None, None, 5, quarters=True) == (
+        "Lücken im Verlauf – 1. Quartal 2025, 3. Quartal 2025: „–“, weniger als 5 Personen, zum Schutz der "
+        "Sozialdaten nicht ausgewiesen")
+    many = pd.DataFrame({"month": ends, "value": [None] * 6, "suppressed": [True] * 6})
+    assert gap_note(many, dt.date(2026, 10, 1), 24, None, None, 5, quarters=True).startswith(
+        "Lücken im Verlauf – 6 Quartale: „–“")
+
+
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     path = build_database(tmp_path_factory.mktemp("empties"))
