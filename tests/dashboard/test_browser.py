@@ -171,7 +171,14 @@ def test_the_overview_fits_1400_pixels(server: tuple[str, Path], browser, shots:
         page.wait_for_timeout(800)
         grid = page.locator('[data-testid="stDataFrame"]').first
         expect(grid).to_be_visible(timeout=15_000)
-        overflow = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stDataFrame"] .dvn-scroller')]
+        scrollers = """[...document.querySelectorAll('[data-testid="stDataFrame"] .dvn-scroller')]"""
+        try:  # the grid sizes itself to its rows after it is drawn: give it a moment under load
+            page.wait_for_function(f"""() => {{ const s = {scrollers};
+                return s.length && s.every(e => e.scrollHeight - e.clientHeight <= 1
+                                              && e.scrollWidth - e.clientWidth <= 1); }}""", timeout=10_000)
+        except playwright_api.TimeoutError:
+            pass  # the assertions below say what is off
+        overflow = page.evaluate(f"""() => {scrollers}
             .map(e => [e.scrollWidth - e.clientWidth, e.scrollHeight - e.clientHeight])""")
         assert overflow and max(w for w, _ in overflow) <= 1, (themes.nth(i).text_content(), overflow)
         # every row in sight, the unit subtotals and the job center included: no vertical scrolling either
