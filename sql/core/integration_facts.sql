@@ -10,15 +10,9 @@ grain: [integration_id]
 --   team_id           responsible team on integration_date
 --   elb_prev_stichtag person was eLb on d(M-1)
 --   elb_on_date       person was eLb on integration_date
---   integration_kind  'integration', or for the two v2 types that VO § 5 does not count
---                     as integrations 'marginal_employment' / 'subsidised_employment'
---                     (an unknown type stays an integration, as in v1: DQ rules flag it)
 --   counts            the integration counts (VO § 5 check passed, and it is the person's
 --                     first counting integration of the month: earliest date, then
---                     smallest integration_id); never for the two other kinds
---   entry_counts      a row of the two other kinds counts for its own rate (K2E1, K2E2):
---                     the same eLb check, the person's first row of that kind in the month;
---                     the kinds do not compete with each other or with integrations
+--                     smallest integration_id)
 --   single_parent     persons.single_parent is true
 --   ltb_prev_month    person was in ltb_stock(M-1); NULL while ltb_stock(M-1) is undefined
 --   elb_after_3m      person is eLb on d(M+3); NULL while month M+3 is not complete
@@ -27,10 +21,6 @@ with integrations as (
         integration_id,
         person_id,
         integration_date,
-        case
-            when integration_type in ('marginal_employment', 'subsidised_employment') then integration_type
-            else 'integration'
-        end as integration_kind,
         date_trunc('month', integration_date)::date as month,
         (date_trunc('month', integration_date) - interval 1 day)::date as prev_stichtag,
         last_day(integration_date + interval 3 month)::date as stichtag_3m
@@ -67,9 +57,9 @@ ranked as (
     select
         *,
         eligible and row_number() over (
-            partition by person_id, month, eligible, integration_kind
+            partition by person_id, month, eligible
             order by integration_date, integration_id
-        ) = 1 as first_of_kind
+        ) = 1 as counts
     from checked
 ),
 
@@ -82,9 +72,7 @@ final as (
         coalesce(t.team_id, '__unassigned__') as team_id,
         r.elb_prev_stichtag,
         r.elb_on_date,
-        r.integration_kind,
-        r.first_of_kind and r.integration_kind = 'integration' as counts,
-        r.first_of_kind and r.integration_kind <> 'integration' as entry_counts,
+        r.counts,
         coalesce(p.single_parent, false) as single_parent,
         case
             when r.prev_stichtag - 729 < par.start_date then null

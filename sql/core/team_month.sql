@@ -16,14 +16,6 @@ grain: [team_id, month]
 --                                          then); NULL while ltb_stock(M-1) is undefined
 --   entries, exits                         employable spells starting / ending in M, by team on
 --                                          the spell's first / last day ('__unassigned__' without)
---   marginal_entries, subsidised_entries   counting rows of integration_type marginal_employment /
---                                          subsidised_employment in M (integration_facts.entry_counts),
---                                          by team on the date (v2, K2E1 / K2E2)
---   ltb_entries                            persons in ltb_stock(M) not in ltb_stock(M-1), by team on
---                                          d(M); NULL while ltb_stock(M-1) is undefined (v2, K3E3)
---   ltb_exits                              persons in ltb_stock(M-1) not in ltb_stock(M), by team on
---                                          d(M-1); same NULL rule (v2, K3E4). Changes of the job
---                                          center's LZB set: a move between teams is neither
 with grid as (
     select t.team_id, c.month, c.month_end
     from core.team_list t
@@ -50,48 +42,6 @@ integrations as (
         count(*) filter (where ltb_prev_month) as integrations_ltb
     from core.integration_facts
     where counts
-    group by grouping sets ((team_id, month), (month))
-),
-
-other_entries as (
-    select
-        case when grouping(team_id) = 1 then '__all__' else team_id end as team_id,
-        month,
-        count(*) filter (where integration_kind = 'marginal_employment') as marginal_entries,
-        count(*) filter (where integration_kind = 'subsidised_employment') as subsidised_entries
-    from core.integration_facts
-    where entry_counts
-    group by grouping sets ((team_id, month), (month))
-),
-
-ltb_members as (   -- the job center's LZB set per month: who, and in which team on d(M)
-    select person_id, month, team_id
-    from core.person_month
-    where is_ltb
-),
-
-ltb_changes as (
-    select coalesce(cur.team_id, '__unassigned__') as team_id, cur.month, 1 as is_entry, 0 as is_exit
-    from ltb_members cur
-    left join ltb_members prev
-      on prev.person_id = cur.person_id and prev.month = (cur.month - interval 1 month)::date
-    where prev.person_id is null
-    union all
-    select coalesce(prev.team_id, '__unassigned__') as team_id, (prev.month + interval 1 month)::date as month,
-           0 as is_entry, 1 as is_exit
-    from ltb_members prev
-    left join ltb_members cur
-      on cur.person_id = prev.person_id and cur.month = (prev.month + interval 1 month)::date
-    where cur.person_id is null
-),
-
-ltb_flow_counts as (
-    select
-        case when grouping(team_id) = 1 then '__all__' else team_id end as team_id,
-        month,
-        sum(is_entry) as ltb_entries,
-        sum(is_exit) as ltb_exits
-    from ltb_changes
     group by grouping sets ((team_id, month), (month))
 ),
 
@@ -132,22 +82,12 @@ final as (
             when (g.month - interval 1 day)::date - 729 >= p.start_date then coalesce(i.integrations_ltb, 0)
         end as integrations_ltb,
         coalesce(f.entries, 0) as entries,
-        coalesce(f.exits, 0) as exits,
-        coalesce(o.marginal_entries, 0) as marginal_entries,
-        coalesce(o.subsidised_entries, 0) as subsidised_entries,
-        case
-            when (g.month - interval 1 day)::date - 729 >= p.start_date then coalesce(l.ltb_entries, 0)
-        end as ltb_entries,
-        case
-            when (g.month - interval 1 day)::date - 729 >= p.start_date then coalesce(l.ltb_exits, 0)
-        end as ltb_exits
+        coalesce(f.exits, 0) as exits
     from grid g
     cross join core.params p
     left join stock s on s.team_id = g.team_id and s.month = g.month
     left join integrations i on i.team_id = g.team_id and i.month = g.month
     left join flow_counts f on f.team_id = g.team_id and f.month = g.month
-    left join other_entries o on o.team_id = g.team_id and o.month = g.month
-    left join ltb_flow_counts l on l.team_id = g.team_id and l.month = g.month
 )
 
 select * from final order by team_id, month

@@ -117,8 +117,6 @@ integrations as (
      and i.integration_date <= (select as_of from core.params)
      and (i.integration_date <= c.case_end
           or c.exit_date >= date_trunc('month', i.integration_date)::date - 1)
-    -- v2: a marginal or subsidised employment is no integration (metrics.md), so no integration event
-    where coalesce(i.integration_type, '') not in ('marginal_employment', 'subsidised_employment')
 ),
 
 team_steps as (   -- the responsible team at entry, then every assignment starting during the case

@@ -74,72 +74,6 @@ metrics:
       Offizielles Pendant: Ergänzungsgröße K2E4 „Integrationsquote der
       Alleinerziehenden“ nach § 48a SGB II; dort für das ganze Jobcenter mit drei Monaten
       Wartezeit, hier je Team.
-  - id: marginal_employment_rate_12m
-    label_de: Quote der Eintritte in geringfügige Beschäftigung (12 Monate)
-    label_en: Rate of entries into marginal employment (12 months)
-    unit: percent
-    direction: neutral
-    theme_de: SGB-II-Kennzahlen
-    display_order: 71
-    key_figure: false
-    team_table: false
-    goal_kind: level
-    protected_by: denominator
-    protect: {numerator: {atom: marginal_entries, window: 12}, denominator: {atom: elb_stock, window: 12, lag: 1, mean: true}}
-    definition_de: >
-      Definition: Eintritte in eine geringfügige Beschäftigung der letzten zwölf Monate im
-      Verhältnis zum durchschnittlichen eLb-Bestand, in Prozent.
-
-      Zähler: Einträge der Integrationsliste mit der Art „geringfügige Beschäftigung“ im
-      Berichtsmonat und in den elf Monaten davor, unter derselben Bedingung wie eine
-      Integration (die Person war am Ende des Vormonats oder am Tag selbst eLb), höchstens
-      einer je Person und Monat.
-
-      Nenner: Durchschnitt des eLb-Bestands über zwölf Monate, um einen Monat versetzt (für
-      März: Bestand März bis Februar), wie bei der Integrationsquote.
-
-      Team: das Team am Tag des Eintritts; Bestände nach dem Team am Stichtag.
-
-      Besonderheiten: Eine geringfügige Beschäftigung ist keine Integration: Sie zählt nie
-      bei den Integrationen und in keiner Quote, die darauf aufbaut. Hat eine Person im
-      selben Monat eine Integration und eine geringfügige Beschäftigung, zählt jede für
-      sich. Kein Wert, solange die Daten keine zwölf Monate zurückreichen.
-
-      Offizielles Pendant: Ergänzungsgröße K2E1 „Quote der Eintritte in geringfügige
-      Beschäftigung“ nach § 48a SGB II; dort für das ganze Jobcenter, hier je Team.
-  - id: subsidised_employment_rate_12m
-    label_de: Quote der Eintritte in öffentlich geförderte Beschäftigung (12 Monate)
-    label_en: Rate of entries into subsidised employment (12 months)
-    unit: percent
-    direction: neutral
-    theme_de: SGB-II-Kennzahlen
-    display_order: 72
-    key_figure: false
-    team_table: false
-    goal_kind: level
-    protected_by: denominator
-    protect: {numerator: {atom: subsidised_entries, window: 12}, denominator: {atom: elb_stock, window: 12, lag: 1, mean: true}}
-    definition_de: >
-      Definition: Eintritte in eine öffentlich geförderte Beschäftigung (etwa nach § 16e
-      oder § 16i SGB II) der letzten zwölf Monate im Verhältnis zum durchschnittlichen
-      eLb-Bestand, in Prozent.
-
-      Zähler: Einträge der Integrationsliste mit der Art „öffentlich geförderte
-      Beschäftigung“ im Berichtsmonat und in den elf Monaten davor, unter derselben
-      Bedingung wie eine Integration, höchstens einer je Person und Monat.
-
-      Nenner: Durchschnitt des eLb-Bestands über zwölf Monate, um einen Monat versetzt, wie
-      bei der Integrationsquote.
-
-      Team: das Team am Tag des Eintritts; Bestände nach dem Team am Stichtag.
-
-      Besonderheiten: Eine öffentlich geförderte Beschäftigung ist keine Integration im
-      Sinne der Kennzahl K2 und zählt dort nie. Kein Wert, solange die Daten keine zwölf
-      Monate zurückreichen.
-
-      Offizielles Pendant: Ergänzungsgröße K2E2 „Quote der Eintritte in öffentlich
-      geförderte Beschäftigung“ nach § 48a SGB II; dort für das ganze Jobcenter, hier je
-      Team.
   - id: ltb_integration_rate_12m
     label_de: Integrationsquote der Langzeitleistungsbeziehenden (12 Monate)
     label_en: Integration rate of long-term benefit recipients (12 months)
@@ -175,8 +109,7 @@ metrics:
       Langzeitleistungsbeziehenden“ nach § 48a SGB II; dort für das ganze Jobcenter mit
       drei Monaten Wartezeit, hier je Team.
 --- */
--- One family: integrations (K2E1 / K2E2: entries into marginal / subsidised employment) over
--- M-11..M divided by the mean stock over M-12..M-1. A value
+-- One family: integrations over M-11..M divided by the mean stock over M-12..M-1. A value
 -- exists only where the stock is defined for all twelve months M-12..M-1 (for elb_stock
 -- that means M-12 >= start; ltb_stock is NULL until its 730-day window is complete).
 with variants as (
@@ -190,14 +123,6 @@ with variants as (
     union all
     select team_id, month, 'ltb_integration_rate_12m',
            integrations_ltb, ltb_stock
-    from core.team_month
-    union all
-    select team_id, month, 'marginal_employment_rate_12m',
-           marginal_entries, elb_stock
-    from core.team_month
-    union all
-    select team_id, month, 'subsidised_employment_rate_12m',
-           subsidised_entries, elb_stock
     from core.team_month
 ),
 

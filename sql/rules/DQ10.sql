@@ -27,7 +27,6 @@ with events as (
         f.elb_prev_stichtag or f.elb_on_date as eligible
     from core.integration_facts as f
     inner join core.calendar as c on c.month = f.month
-    where f.integration_kind = 'integration'  -- v2: the two types that never count are outside the population
 ),
 
 final as (

@@ -28,18 +28,6 @@ OLD_GROUPS = {
     "Fallverläufe": ["first_contact_14d_rate", "coop_plan_coverage", "no_contact_90d_rate", "contacts_per_100"],
     "Datenqualität": ["dq_score"],
 }
-# v2 (metrics.md, "The § 48a family, completed"): each Ergänzungsgröße beside its Kennzahl, K1's family in a
-# theme of its own after the v1 themes
-V2_GROUPS = {
-    "Bestand und Bewegung": OLD_GROUPS["Bestand und Bewegung"],
-    "SGB-II-Kennzahlen": ["integration_rate_12m", "integration_progress_ytd", "integration_rate_single_parents_12m",
-                          "marginal_employment_rate_12m", "subsidised_employment_rate_12m",
-                          "integration_covering_3m", "ltb_stock", "ltb_change_yoy", "ltb_entry_rate_12m",
-                          "ltb_exit_rate_12m", "ltb_integration_rate_12m", "activation_rate", "ltb_activation_rate"],
-    "Fallverläufe": OLD_GROUPS["Fallverläufe"],
-    "Datenqualität": OLD_GROUPS["Datenqualität"],
-    "Leistungen (K1)": ["elb_change_yoy", "elb_entry_rate_12m", "elb_exit_rate_12m"],
-}
 OLD_KEY_METRICS = {"integrations", "integration_rate_12m", "integration_progress_ytd", "elb_stock", "ltb_stock",
                    "activation_rate", "coop_plan_coverage", "no_contact_90d_rate", "first_contact_14d_rate",
                    "dq_score"}
@@ -96,13 +84,11 @@ def test_columns_and_types(con):
 def test_themes_and_order_are_the_team_pages_groups(con):
     rows = con.execute("SELECT theme_de, metric_id FROM metric_catalog WHERE stands_in_for = ''"
                        " ORDER BY display_order").fetchall()
-    assert [m for _, m in rows] == [m for ids in V2_GROUPS.values() for m in ids]
+    assert [m for _, m in rows] == [m for ids in OLD_GROUPS.values() for m in ids]
     grouped: dict[str, list[str]] = {}
     for theme, metric_id in rows:
         grouped.setdefault(theme, []).append(metric_id)
-    assert grouped == V2_GROUPS  # themes in the same order, metrics in the same order within each
-    old = [m for _, m in rows if any(m in ids for ids in OLD_GROUPS.values())]
-    assert old == [m for ids in OLD_GROUPS.values() for m in ids]  # the v1 order is kept
+    assert grouped == OLD_GROUPS  # themes in the same order, metrics in the same order within each
     assert con.execute("SELECT count(DISTINCT display_order) = count(*) FROM metric_catalog").fetchone()[0]
 
 
@@ -129,27 +115,15 @@ def test_key_figures_and_team_table_are_the_overviews_lists(con):
 
 
 def test_goal_facts_give_the_same_goal_kind_as_the_old_case(con):
-    v1 = [m for ids in OLD_GROUPS.values() for m in ids] + ["entries_quarter", "exits_quarter",
-                                                             "integrations_quarter"]
-    new = "SELECT * FROM marts.goal_kind WHERE metric_id IN (SELECT unnest(?))"
-    old_case = f"SELECT * FROM ({OLD_GOAL_KIND}) WHERE metric_id IN (SELECT unnest(?))"
-    for a, b in ((old_case, new), (new, old_case)):
-        assert con.execute(f"SELECT count(*) FROM ((SELECT * FROM ({a})) EXCEPT ALL (SELECT * FROM ({b})))",
-                           [v1, v1]).fetchone()[0] == 0
+    for a, b in ((OLD_GOAL_KIND, "SELECT * FROM marts.goal_kind"), ("SELECT * FROM marts.goal_kind", OLD_GOAL_KIND)):
+        assert con.execute(f"SELECT count(*) FROM ((SELECT * FROM ({a})) EXCEPT ALL (SELECT * FROM ({b})))"
+                           ).fetchone()[0] == 0
     assert con.execute("SELECT count(*) FROM marts.goal_kind").fetchone()[0] == len(catalog(con))
     old = {r[0]: r[1:] for r in con.execute(f"SELECT metric_id, kind, goal_capable, tracked_metric_id, signed"
                                             f" FROM ({OLD_GOAL_KIND})").fetchall()}
     cat = catalog(con)
     assert {m: (r["goal_kind"], r["goal_capable"], r["tracked_metric_id"], r["signed"])
-            for m, r in cat.items() if m in v1} == {m: f for m, f in old.items() if m in v1}
-    # v2's new metrics are level goals (metrics.md v2, Goals); a goal gives a status where the direction says
-    # which way is better; only the eLb change can be below 0
-    v2 = {m: (r["goal_kind"], r["goal_capable"], r["signed"]) for m, r in cat.items() if m not in v1}
-    assert v2 == {
-        "elb_change_yoy": ("level", True, True), "elb_entry_rate_12m": ("level", False, False),
-        "elb_exit_rate_12m": ("level", True, False), "marginal_employment_rate_12m": ("level", False, False),
-        "subsidised_employment_rate_12m": ("level", False, False), "ltb_entry_rate_12m": ("level", True, False),
-        "ltb_exit_rate_12m": ("level", True, False)}
+            for m, r in cat.items()} == old
 
 
 def test_ready_after_matches_the_metrics_own_completeness_rule(con):

@@ -144,11 +144,6 @@ ROWS: dict[str, list[tuple]] = {
         ("I06", "P01", "2024-05-20", "employment_full", "2024-05-21 12:00:00"),
         ("I07", "P02", "2024-07-10", "self_employment", "2024-07-12 12:00:00"),
         ("I08", "P08", "2023-04-05", "employment_part", "2023-04-06 12:00:00"),  # before P08's spell
-        # v2: the two types VO § 5 does not count as integrations; each feeds only its own rate (K2E1, K2E2)
-        ("I09", "P01", "2024-05-22", "marginal_employment", "2024-05-23 12:00:00"),  # same month as I05/I06
-        ("I10", "P07", "2024-02-12", "subsidised_employment", "2024-02-13 12:00:00"),
-        ("I11", "P07", "2024-02-20", "subsidised_employment", "2024-02-21 12:00:00"),  # P07's second in Feb 2024
-        ("I12", "P09", "2024-01-10", "marginal_employment", "2024-01-11 12:00:00"),  # P09 never eLb
     ],
 }
 
@@ -294,40 +289,6 @@ CELLS: list[tuple[str, str, str, float | None, float | None, float | None, str]]
     ("ltb_integration_rate_12m", ALL, "2024-12", 200 / (47 / 12), 2, 47 / 12, "summed over teams"),
     ("ltb_integration_rate_12m", UN, "2024-12", None, 0, 0, "no unassigned LZB"),
     ("ltb_integration_rate_12m", ALL, "2024-11", None, None, None, "ltb_stock of Nov 2023 is undefined"),
-    # --- v2 (metrics.md, "The § 48a family, completed"): K1E2-K1E4, K2E1/K2E2, K3E3/K3E4
-    # elb_change_yoy: stock(M) against stock(M-12)
-    ("elb_change_yoy", "T1", "2022-12", None, None, None, "no stock twelve months earlier"),
-    ("elb_change_yoy", "T1", "2023-01", 50.0, 1, 2, "3 (P01, P02, P04) against 2 in Jan 2022"),
-    ("elb_change_yoy", "T1", "2024-06", -100 / 3, -1, 3, "2 against 3 in Jun 2023 (P06 by fallback then)"),
-    ("elb_change_yoy", "T2", "2023-08", 400.0, 4, 1, "5 against 1 in Aug 2022 (P07 in T1, P03 away)"),
-    ("elb_change_yoy", ALL, "2024-12", 0.0, 0, 7, "7 in both Decembers"),
-    # elb_entry_rate_12m / elb_exit_rate_12m: flows M-11..M over the *sum* of the stock M-12..M-1
-    ("elb_entry_rate_12m", ALL, "2022-12", None, None, None, "window M-12 reaches before start"),
-    ("elb_entry_rate_12m", ALL, "2023-12", 300 / 82, 3, 82, "S05, S08a, S06 in 2023; stock Dec 22-Nov 23"),
-    ("elb_entry_rate_12m", "T2", "2024-12", 100 / 55, 1, 55, "S08b (P08, T2) on 2024-12-20"),
-    ("elb_entry_rate_12m", "T1", "2024-12", 0.0, 0, 25, "no T1 spell starts in 2024"),
-    ("elb_exit_rate_12m", "T1", "2024-12", 4.0, 1, 25, "S02b ends 2024-08-15 in T1"),
-    ("elb_exit_rate_12m", ALL, "2024-12", 1.25, 1, 80, "the same exit over the job center's 80"),
-    # marginal / subsidised employment: as the integration rate, with the rows of the type
-    ("marginal_employment_rate_12m", ALL, "2022-12", None, None, None, "window M-12 reaches before start"),
-    ("marginal_employment_rate_12m", "T1", "2024-12", 48.0, 1, 25 / 12,
-     "I09 (May 2024, beside P01's integrations I05/I06, which stay integrations)"),
-    ("marginal_employment_rate_12m", ALL, "2024-12", 15.0, 1, 80 / 12, "I12 does not count: P09 never eLb"),
-    ("subsidised_employment_rate_12m", "T2", "2024-02", 1200 / 56, 1, 56 / 12,
-     "I10 in the month itself; I11 is P07's second in Feb 2024; stock Feb 2023-Jan 2024"),
-    ("subsidised_employment_rate_12m", "T2", "2024-12", 100 / (55 / 12), 1, 55 / 12, "I10 still in the window"),
-    ("subsidised_employment_rate_12m", "T1", "2024-12", 0.0, 0, 25 / 12, "none in T1"),
-    # ltb_entry_rate_12m / ltb_exit_rate_12m: changes of the LZB set M-11..M over the sum of ltb_stock
-    # M-12..M-1 (T1 13, T2 34, as for K3E1); only December 2024 has ltb_stock for every month M-12..M
-    ("ltb_entry_rate_12m", ALL, "2024-11", None, None, None, "ltb_stock of Nov 2023 is undefined"),
-    ("ltb_entry_rate_12m", "T2", "2024-12", 300 / 34, 3, 34, "P03 (May), P10 (Jun, 17), P05 (Oct, 638 days)"),
-    ("ltb_entry_rate_12m", "T1", "2024-12", 0.0, 0, 13,
-     "P02 comes from T2 in July as an LZB: a move, no entry"),
-    ("ltb_entry_rate_12m", ALL, "2024-12", 300 / 47, 3, 47, "the same three"),
-    ("ltb_exit_rate_12m", "T1", "2024-12", 100 / 13, 1, 13,
-     "P02: LZB on d(Jul 2024) in T1, spell ends 2024-08-15: exit by the team on d(M-1)"),
-    ("ltb_exit_rate_12m", "T2", "2024-12", 0.0, 0, 34, "P02 leaving T2 in July is no exit"),
-    ("ltb_exit_rate_12m", ALL, "2024-12", 100 / 47, 1, 47, "P02 once"),
     # --- activation_rate: measure running on d(M)
     ("activation_rate", "T1", "2024-02", 50.0, 1, 2, "P01's measure Jan 15-Mar 31"),
     ("activation_rate", "T1", "2024-03", 50.0, 1, 2, "measure ends exactly on d(M)"),
@@ -412,13 +373,6 @@ FIRST_DEFINED = {
     "ltb_activation_rate": "2023-12",
     "ltb_change_yoy": "2024-12",  # needs ltb_stock(M-12)
     "ltb_integration_rate_12m": "2024-12",  # needs ltb_stock for every month M-12..M-1
-    "elb_change_yoy": "2023-01",  # needs elb_stock(M-12)
-    "elb_entry_rate_12m": "2023-01",  # M-12 >= 2022-01
-    "elb_exit_rate_12m": "2023-01",
-    "marginal_employment_rate_12m": "2023-01",
-    "subsidised_employment_rate_12m": "2023-01",
-    "ltb_entry_rate_12m": "2024-12",  # needs ltb_stock for every month M-12..M
-    "ltb_exit_rate_12m": "2024-12",
 }
 # Last month with a value; NULL in every later month.
 LAST_DEFINED = {
@@ -534,13 +488,7 @@ def test_which_integrations_count(con):
         "I06": True,   # earliest of the month, although its id is larger
         "I07": True,
         "I08": False,  # P08 not yet eLb on 2023-04-05 nor on 2023-03-31; does not block I02
-        "I09": False, "I10": False, "I11": False, "I12": False,  # v2 types: never integrations
     }
-    entries = dict(con.execute("SELECT integration_id, entry_counts FROM core.integration_facts").fetchall())
-    assert {i for i, counted in entries.items() if counted} == {"I09", "I10"}  # I11: second in the month; I12
-    # the two types are outside DQ10's population: I12 (P09 never eLb) is no finding, I03 (same person) is one
-    dq10 = {r[0] for r in con.execute("SELECT record_id FROM dq_findings WHERE rule_id = 'DQ10'").fetchall()}
-    assert "I03" in dq10 and not dq10 & {"I09", "I10", "I11", "I12"}
 
 
 def test_rates_are_100_times_numerator_over_denominator(values):

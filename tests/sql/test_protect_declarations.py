@@ -18,8 +18,7 @@ import pytest
 from pipelines.load import load_folder
 
 ROOT = Path(__file__).resolve().parents[2]
-CORE_ATOMS = ("elb_stock_single_parent", "integrations_single_parent", "integrations_ltb", "marginal_entries",
-              "subsidised_entries", "ltb_entries", "ltb_exits")
+CORE_ATOMS = ("elb_stock_single_parent", "integrations_single_parent", "integrations_ltb")
 
 
 @pytest.fixture(scope="module")
